@@ -1,0 +1,200 @@
+"""The host side of the wsgi-ng contract, written once.
+
+Every host -- the test client, the shims over WSGI servers, the reference
+server, the ASGI bridge -- describes what it can really do for one request
+and lets ``RequestContext`` put the ``ng.`` keys into the environ.  The
+degradation rules of the spec (push becomes a 103, then a ``Link`` header,
+then is dropped; trailers are refused once the body ended...) therefore live
+in exactly one place and cannot drift apart between hosts.
+
+A host's part:
+
+1. build ``RequestContext(push=..., early_hints=..., trailers=...,
+   websocket=..., full_duplex=...)`` from its real abilities;
+2. ``install(environ)`` before calling the app;
+3. pass the app's headers through ``final_headers()`` just before sending
+   them (this folds in ``Link`` hints and closes the window for them);
+4. call ``end_body()`` when the body iterable is exhausted and send
+   ``trailers`` if there are any.
+"""
+import posixpath
+
+from wsgi_ng import keys
+from wsgi_ng._compat import is_native
+from wsgi_ng.errors import HeaderError, StateError
+from wsgi_ng.validate import check_header
+
+#: ``as=`` values browsers need to use a preload, by file extension.
+_PRELOAD_AS = {
+    ".css": "style", ".js": "script", ".mjs": "script",
+    ".woff": "font", ".woff2": "font", ".ttf": "font", ".otf": "font",
+    ".png": "image", ".jpg": "image", ".jpeg": "image", ".gif": "image",
+    ".svg": "image", ".webp": "image", ".avif": "image", ".ico": "image",
+    ".json": "fetch",
+}
+#: Fields that must never travel as trailers (RFC 9110 section 6.5.1).
+_NOT_TRAILERS = frozenset([
+    "content-length", "transfer-encoding", "host", "content-type",
+    "content-encoding", "content-range", "trailer", "authorization",
+    "set-cookie", "cache-control", "expect", "max-forwards", "pragma",
+    "range", "te", "connection", "keep-alive", "upgrade",
+])
+
+
+def preload_link(path):
+    """The ``Link`` value that tells a client to preload *path*.
+
+    ``as=`` is added when the extension says what the resource is, because
+    browsers ignore a preload without it; fonts also need ``crossorigin``.
+    """
+    value = "<%s>; rel=preload" % path
+    kind = _PRELOAD_AS.get(posixpath.splitext(path.split("?", 1)[0])[1].lower())
+    if kind:
+        value += "; as=%s" % kind
+        if kind == "font":
+            value += "; crossorigin"
+    return value
+
+
+def _check_hint_headers(headers, what):
+    if headers is None:
+        return []
+    if not isinstance(headers, (list, tuple)):
+        raise HeaderError("%s headers must be a list of (name, value) tuples"
+                          % what)
+    headers = list(headers)
+    for item in headers:
+        if not isinstance(item, tuple) or len(item) != 2:
+            raise HeaderError("%s header %r is not a (name, value) tuple"
+                              % (what, item))
+        check_header(*item)
+    return headers
+
+
+class RequestContext(object):
+    """What one request can do, and the ``ng.`` callables built from it.
+
+    ``push(path, headers) -> bool``: send a PUSH_PROMISE; False when the
+    client refused push for now.  ``early_hints(headers) -> bool``: send a
+    103; False when it could not go out.  ``trailers``: whether trailers can
+    be sent for this response.  ``websocket``: the session object when this
+    request is a handshake the host can accept.  Callables left as ``None``
+    are capabilities the host lacks; the spec's fallbacks take over.
+    """
+
+    def __init__(self, push=None, early_hints=None, trailers=False,
+                 websocket=None, full_duplex=False):
+        self._push = push
+        self._early_hints = early_hints
+        self._trailers_possible = bool(trailers)
+        self.websocket = websocket
+        features = set()
+        if push is not None:
+            features.add(keys.FEATURE_PUSH)
+        if early_hints is not None:
+            features.add(keys.FEATURE_EARLY_HINTS)
+        if trailers:
+            features.add(keys.FEATURE_TRAILERS)
+        if websocket is not None:
+            features.add(keys.FEATURE_WEBSOCKET)
+        if full_duplex:
+            features.add(keys.FEATURE_FULL_DUPLEX)
+        self.features = frozenset(features)
+        self.headers_sent = False
+        self.body_ended = False
+        #: ``Link`` values folded into the final response.
+        self.links = []
+        #: Trailers the app asked for, in order; send them after the body.
+        self.trailers = []
+        #: ``(path, headers, result)`` for every ``ng.push`` call.
+        self.pushes = []
+        #: Header lists of the 103 responses that went out.
+        self.hints_sent = []
+
+    def install(self, environ):
+        """Put the ``ng.`` keys (and the de-facto aliases) into *environ*."""
+        environ[keys.VERSION] = keys.SPEC_VERSION
+        environ[keys.FEATURES] = self.features
+        environ[keys.PUSH] = self.push
+        environ[keys.EARLY_HINTS] = self.early_hints
+        environ[keys.SEND_TRAILERS] = self.send_trailers
+        environ[keys.ALIAS_EARLY_HINTS] = self.early_hints
+        environ[keys.ALIAS_SEND_TRAILERS] = self.send_trailers
+        if self.websocket is not None:
+            environ[keys.WEBSOCKET] = self.websocket
+        else:
+            environ.pop(keys.WEBSOCKET, None)
+        return environ
+
+    # -- the ng. callables ------------------------------------------------
+    def push(self, path, headers=None):
+        """``ng.push``: deliver a hint for *path* as well as this host can.
+
+        Returns ``"push"``, ``"early_hint"``, ``"link"`` or ``"dropped"``.
+        """
+        if not is_native(path) or not path.startswith("/"):
+            raise HeaderError("ng.push() takes an absolute path as a native "
+                              "str, like '/app.css'; got %r" % (path,))
+        check_header("Link", path)
+        headers = _check_hint_headers(headers, "ng.push()")
+        result = self._deliver_push(path, headers)
+        self.pushes.append((path, headers, result))
+        return result
+
+    def _deliver_push(self, path, headers):
+        if self._push is not None and not self.body_ended \
+                and self._push(path, headers):
+            return keys.PUSHED
+        if self.headers_sent:
+            return keys.DROPPED
+        link = preload_link(path)
+        if self._send_hint([("Link", link)]):
+            return keys.EARLY_HINT
+        self.links.append(link)
+        return keys.LINK
+
+    def early_hints(self, headers):
+        """``ng.early_hints``: send a 103, or keep its ``Link`` headers for
+        the final response.  Returns whether a 103 went out."""
+        headers = _check_hint_headers(headers, "ng.early_hints()")
+        if self.headers_sent:
+            return False
+        if self._send_hint(headers):
+            return True
+        self.links.extend(v for n, v in headers if n.lower() == "link")
+        return False
+
+    def _send_hint(self, headers):
+        if self._early_hints is None or not self._early_hints(headers):
+            return False
+        self.hints_sent.append(headers)
+        return True
+
+    def send_trailers(self, headers):
+        """``ng.send_trailers``: queue trailers; returns whether they will be
+        sent.  Trailer-forbidden fields raise ``HeaderError``."""
+        headers = _check_hint_headers(headers, "ng.send_trailers()")
+        for name, _ in headers:
+            if name.lower() in _NOT_TRAILERS:
+                raise HeaderError("%r is not allowed in trailers (RFC 9110 "
+                                  "section 6.5.1)" % (name,))
+        if self.body_ended or not self._trailers_possible:
+            return False
+        self.trailers.extend(headers)
+        return True
+
+    # -- the host's side ----------------------------------------------------
+    def final_headers(self, headers):
+        """Return the response headers to send, with ``Link`` hints folded
+        in; from now on hints can no longer become headers."""
+        if self.headers_sent:
+            raise StateError("final_headers() called twice")
+        self.headers_sent = True
+        if not self.links:
+            return headers
+        return headers + [("Link", link) for link in self.links]
+
+    def end_body(self):
+        """Mark the body complete; later ``send_trailers`` calls return
+        False and push can no longer be promised on this stream."""
+        self.body_ended = True

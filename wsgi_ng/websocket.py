@@ -1,0 +1,379 @@
+"""The WebSocket session an app finds in ``environ["ng.websocket"]``.
+
+Three layers, so the app sees one API whatever carries the frames:
+
+* ``WebSocket`` is what the app holds: the offered subprotocols, ``accept()``
+  and then ``send``/``receive``/``ping``/``close``.  It knows nothing about
+  wire formats; after ``accept()`` it delegates to a *channel*.
+* A channel moves whole messages.  ``FrameChannel`` is the one for byte
+  transports (a taken-over socket, an HTTP/2 stream, the test client's
+  socket pair): wsproto does the framing, this module adds message
+  reassembly, automatic pongs, the close handshake, a message size limit,
+  receive timeouts and thread-safe sending.  Hosts whose platform already
+  speaks WebSocket (uWSGI, ASGI) provide their own channel with the same
+  four methods.
+* A stream moves bytes: ``SocketStream`` wraps a socket; an HTTP/2 server
+  provides one per stream.
+
+The host creates ``WebSocket(subprotocols, handshake)`` where
+``handshake(subprotocol, headers)`` sends the protocol's success response
+(101 or an HTTP/2 200) and returns the channel.
+"""
+import errno
+import socket
+import threading
+from collections import deque
+
+from wsproto.connection import Connection, ConnectionState, ConnectionType
+from wsproto.events import (
+    BytesMessage, CloseConnection, Message, Ping, TextMessage,
+)
+
+from wsgi_ng._compat import monotonic, text_type, wait_readable
+from wsgi_ng.errors import (
+    BodyError, ConnectionClosed, LocalProtocolError, MessageTooBig,
+    StateError, Timeout,
+)
+from wsgi_ng.validate import check_headers
+
+#: Default cap on one reassembled message, in bytes (UTF-8 bytes for text).
+DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024
+#: How long ``close()`` waits for the peer's closing frame.
+DEFAULT_CLOSE_TIMEOUT = 5.0
+#: Close code for "no close frame was received" (never sent on the wire).
+ABNORMAL_CLOSURE = 1006
+MESSAGE_TOO_BIG = 1009
+_RECV_SIZE = 65536
+_CONNECTION_LOST = (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED,
+                    errno.ESHUTDOWN, errno.EBADF)
+
+
+class SocketStream(object):
+    """A byte stream over a connected socket the host has handed over."""
+
+    def __init__(self, sock):
+        self._sock = sock
+
+    def recv(self, timeout=None):
+        """Return the next bytes, ``b""`` at EOF; raise ``Timeout`` when
+        nothing arrived within *timeout* seconds."""
+        if timeout is not None and not wait_readable(self._sock, timeout):
+            raise Timeout("no data within %.3gs" % timeout)
+        try:
+            return self._sock.recv(_RECV_SIZE)
+        except socket.error as exc:
+            if exc.args and exc.args[0] in _CONNECTION_LOST:
+                return b""
+            raise
+
+    def send(self, data):
+        """Write all of *data*; raise ``ConnectionClosed`` if the peer left."""
+        try:
+            self._sock.sendall(data)
+        except socket.error as exc:
+            if exc.args and exc.args[0] in _CONNECTION_LOST:
+                raise ConnectionClosed(ABNORMAL_CLOSURE, "connection lost")
+            raise
+
+    def close(self):
+        """Shut the socket down in both directions and release it."""
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except socket.error:
+            pass  # already disconnected: nothing left to shut down
+        self._sock.close()
+
+
+class FrameChannel(object):
+    """Whole messages over a byte stream, framed by wsproto.
+
+    One thread may receive while others send: sends are serialised by a
+    lock held across encoding and writing (so frames never interleave), and
+    wsproto's state is only touched under a second, short-held lock.
+    """
+
+    def __init__(self, stream, client=False, extensions=None,
+                 trailing_data=b"", max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
+                 close_timeout=DEFAULT_CLOSE_TIMEOUT):
+        role = ConnectionType.CLIENT if client else ConnectionType.SERVER
+        self._conn = Connection(role, extensions, trailing_data)
+        self._stream = stream
+        self._client = client
+        self.max_message_size = max_message_size
+        self.close_timeout = close_timeout
+        self._proto_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._recv_lock = threading.Lock()
+        self._events = deque()
+        self._parts = []
+        self._size = 0
+        self._stream_closed = False
+        self.close_code = None
+        self.close_reason = ""
+        if trailing_data:
+            self._events.extend(self._conn.events())
+
+    @property
+    def closed(self):
+        """True once a close frame went either way or the stream ended."""
+        return self.close_code is not None
+
+    # -- sending ---------------------------------------------------------
+    def _send_event(self, event):
+        with self._write_lock:
+            with self._proto_lock:
+                if self._conn.state not in (ConnectionState.OPEN,
+                                            ConnectionState.REMOTE_CLOSING):
+                    raise ConnectionClosed(self.close_code or ABNORMAL_CLOSURE,
+                                           self.close_reason)
+                data = bytes(self._conn.send(event))
+            try:
+                self._stream.send(data)
+            except ConnectionClosed:
+                self._lost()
+                raise
+
+    def send(self, message):
+        """Send one text (``unicode``/``str``) or binary (``bytes``) message."""
+        if isinstance(message, text_type):
+            event = TextMessage(data=message)
+        elif isinstance(message, (bytes, bytearray)):
+            event = BytesMessage(data=bytes(message))
+        else:
+            raise BodyError("a WebSocket message must be text or bytes, got %s"
+                            % type(message).__name__)
+        if self._conn.state is not ConnectionState.OPEN:
+            raise ConnectionClosed(self.close_code or ABNORMAL_CLOSURE,
+                                   self.close_reason)
+        self._send_event(event)
+
+    def ping(self, data=b""):
+        """Send a ping; the pong is absorbed by ``receive``."""
+        self._send_event(Ping(payload=bytes(data)))
+
+    def close(self, code=1000, reason=""):
+        """Start (or finish) the closing handshake and release the stream.
+
+        Waits up to ``close_timeout`` for the peer's close frame unless
+        another thread is receiving, in which case that thread sees it.
+        """
+        with self._write_lock:
+            with self._proto_lock:
+                state = self._conn.state
+                data = None
+                if state is ConnectionState.OPEN:
+                    data = bytes(self._conn.send(
+                        CloseConnection(code=code, reason=reason)))
+                    self.close_code, self.close_reason = code, reason
+            if data is not None:
+                try:
+                    self._stream.send(data)
+                except ConnectionClosed:
+                    self._lost()
+        if self._recv_lock.acquire(False):
+            try:
+                self._drain_until_closed()
+            finally:
+                self._recv_lock.release()
+
+    def _drain_until_closed(self):
+        deadline = monotonic() + self.close_timeout
+        while not self._stream_closed:
+            remaining = deadline - monotonic()
+            try:
+                if remaining <= 0:
+                    raise Timeout("peer did not answer the close frame")
+                self._next_message(remaining)
+            except (ConnectionClosed, MessageTooBig):
+                pass
+            except Timeout:
+                self._close_stream()
+
+    # -- receiving -------------------------------------------------------
+    def receive(self, timeout=None):
+        """Return the next whole message (text or bytes).
+
+        Raises ``Timeout`` after *timeout* seconds without a whole message
+        (partial data is kept for the next call), ``ConnectionClosed`` once
+        the session has ended, ``MessageTooBig`` after closing with 1009.
+        """
+        with self._recv_lock:
+            return self._next_message(timeout)
+
+    def _next_message(self, timeout):
+        deadline = None if timeout is None else monotonic() + timeout
+        while True:
+            while self._events:
+                message = self._handle(self._events.popleft())
+                if message is not None:
+                    return message
+            if self._stream_closed:
+                raise ConnectionClosed(self.close_code or ABNORMAL_CLOSURE,
+                                       self.close_reason)
+            remaining = None if deadline is None else max(0.0, deadline - monotonic())
+            data = self._stream.recv(remaining)
+            with self._proto_lock:
+                if self._conn.state is ConnectionState.CLOSED:
+                    self._events.append(CloseConnection(code=ABNORMAL_CLOSURE))
+                    continue
+                self._conn.receive_data(data or None)
+                self._events.extend(self._conn.events())
+
+    def _handle(self, event):
+        if isinstance(event, Message):
+            return self._collect(event)
+        if isinstance(event, Ping):
+            try:
+                self._send_event(event.response())
+            except ConnectionClosed:
+                pass  # the close that follows is reported instead
+            return None
+        if isinstance(event, CloseConnection):
+            self._on_close(event)
+        return None  # a Pong: nothing for the app
+
+    def _collect(self, event):
+        data = event.data
+        if isinstance(data, text_type):
+            self._size += len(data.encode("utf-8"))
+        else:
+            data = bytes(data)  # wsproto 0.14 gives bytearray
+            self._size += len(data)
+        if self._size > self.max_message_size:
+            limit, self._parts, self._size = self.max_message_size, [], 0
+            self.close(MESSAGE_TOO_BIG, "message too big")
+            raise MessageTooBig("a WebSocket message exceeded %d bytes; the "
+                                "session was closed with 1009" % limit)
+        self._parts.append(data)
+        if not event.message_finished:
+            return None
+        parts, self._parts, self._size = self._parts, [], 0
+        empty = u"" if isinstance(event, TextMessage) else b""
+        return parts[0] if len(parts) == 1 else empty.join(parts)
+
+    def _on_close(self, event):
+        reply = None
+        with self._proto_lock:
+            if self._conn.state is ConnectionState.REMOTE_CLOSING:
+                reply = event.response()
+            elif self._conn.state is ConnectionState.OPEN:  # a framing error
+                reply = CloseConnection(code=event.code, reason=event.reason)
+        if self.close_code is None or reply is not None:
+            self.close_code = int(event.code)
+            self.close_reason = event.reason or ""
+        if reply is not None:
+            with self._write_lock:
+                with self._proto_lock:
+                    data = bytes(self._conn.send(reply))
+                try:
+                    self._stream.send(data)
+                except ConnectionClosed:
+                    pass  # the peer is gone already; closing anyway
+        self._close_stream()
+
+    def _lost(self):
+        if self.close_code is None:
+            self.close_code = ABNORMAL_CLOSURE
+        self._close_stream()
+
+    def _close_stream(self):
+        if not self._stream_closed:
+            self._stream_closed = True
+            self._stream.close()
+
+
+class WebSocket(object):
+    """The app-facing session.  Same API on every host and Python version.
+
+    Before ``accept()`` the opening handshake is pending: the app may accept
+    it, or deny it by calling ``start_response`` with an HTTP status (the
+    host then calls ``deny()``).  After ``accept()`` the app must not call
+    ``start_response`` and returns an empty iterable when done.
+    """
+
+    PENDING, ACCEPTED, DENIED = "pending", "accepted", "denied"
+
+    def __init__(self, subprotocols, handshake, extra=None):
+        self.subprotocols = tuple(subprotocols)
+        self.subprotocol = None
+        self.state = self.PENDING
+        self._handshake = handshake
+        self._channel = None
+        #: Host-specific details (e.g. the HTTP version); informational.
+        self.extra = dict(extra or {})
+
+    @classmethod
+    def connected(cls, channel, subprotocol=None):
+        """A session whose handshake is already done (e.g. a client's)."""
+        session = cls((), None)
+        session.state, session._channel = cls.ACCEPTED, channel
+        session.subprotocol = subprotocol
+        return session
+
+    def accept(self, subprotocol=None, headers=None):
+        """Complete the opening handshake, choosing one offered subprotocol."""
+        if self.state is not self.PENDING:
+            raise StateError("accept() on a session that is already %s"
+                             % self.state)
+        if subprotocol is not None and subprotocol not in self.subprotocols:
+            raise LocalProtocolError(
+                "subprotocol %r was not offered by the client (offered: %s)"
+                % (subprotocol, ", ".join(self.subprotocols) or "none"))
+        headers = list(headers or [])
+        check_headers(headers)
+        self._channel = self._handshake(subprotocol, headers)
+        self.state, self.subprotocol = self.ACCEPTED, subprotocol
+
+    def deny(self):
+        """Host hook: the app called ``start_response`` instead of accepting."""
+        if self.state is self.ACCEPTED:
+            raise StateError("start_response() after accept(): an accepted "
+                             "WebSocket has no HTTP response to start")
+        self.state = self.DENIED
+
+    def _open_channel(self):
+        if self._channel is None:
+            raise StateError("the WebSocket session is %s; call accept() "
+                             "first" % self.state)
+        return self._channel
+
+    def send(self, message):
+        """Send a text (``unicode``/``str``) or binary (``bytes``) message."""
+        self._open_channel().send(message)
+
+    def receive(self, timeout=None):
+        """Return the next message; see ``FrameChannel.receive``."""
+        return self._open_channel().receive(timeout)
+
+    def ping(self, data=b""):
+        """Send a ping frame; the peer's pong is handled for you."""
+        self._open_channel().ping(data)
+
+    def close(self, code=1000, reason=""):
+        """Close the session with *code* and *reason*; idempotent."""
+        self._open_channel().close(code, reason)
+
+    def __iter__(self):
+        """Yield messages until the peer closes the session."""
+        while True:
+            try:
+                yield self.receive()
+            except ConnectionClosed:
+                return
+
+    @property
+    def closed(self):
+        """True once the session has closed (either side) or was denied."""
+        if self._channel is None:
+            return self.state is self.DENIED
+        return self._channel.closed
+
+    @property
+    def close_code(self):
+        """The close code, or ``None`` while open."""
+        return None if self._channel is None else self._channel.close_code
+
+    @property
+    def close_reason(self):
+        """The close reason text (``""`` when none was given)."""
+        return "" if self._channel is None else self._channel.close_reason
