@@ -1,0 +1,266 @@
+"""The WebSocket session over a real socket pair, peers speaking raw wsproto.
+
+Each test plays the client by hand so it controls the exact frames: that is
+how fragmentation, pings, protocol violations and limits are checked on the
+wire rather than through our own client.
+"""
+import socket
+import threading
+
+import pytest
+from wsproto.connection import Connection, ConnectionType
+from wsproto.events import (
+    BytesMessage, CloseConnection, Ping, Pong, TextMessage,
+)
+
+from wsgi_ng.errors import (
+    BodyError, ConnectionClosed, LocalProtocolError, MessageTooBig,
+    StateError, Timeout,
+)
+from wsgi_ng.websocket import FrameChannel, SocketStream, WebSocket
+
+WAIT = 5.0  # bound on every wait in this file
+
+
+class RawPeer(object):
+    """A hand-driven wsproto client on one end of the socket pair."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.sock.settimeout(WAIT)
+        self.conn = Connection(ConnectionType.CLIENT)
+
+    def send(self, event):
+        self.sock.sendall(bytes(self.conn.send(event)))
+
+    def events(self):
+        """Read until at least one event arrives (or EOF)."""
+        while True:
+            data = self.sock.recv(65536)
+            self.conn.receive_data(data or None)
+            events = list(self.conn.events())
+            if events or not data:
+                return events
+
+
+@pytest.fixture
+def pair():
+    server_sock, client_sock = socket.socketpair()
+    channel = FrameChannel(SocketStream(server_sock), max_message_size=1024,
+                           close_timeout=WAIT)
+    session = WebSocket.connected(channel)
+    yield session, RawPeer(client_sock)
+    server_sock.close()
+    client_sock.close()
+
+
+def test_text_and_binary_messages_keep_their_type(pair):
+    session, peer = pair
+    peer.send(TextMessage(data=u"caf\u00e9"))
+    peer.send(BytesMessage(data=b"\x00\x01"))
+    assert session.receive(WAIT) == u"caf\u00e9"
+    binary = session.receive(WAIT)
+    assert binary == b"\x00\x01" and type(binary) is bytes
+    session.send(u"\u2603")
+    session.send(b"raw")
+    events = peer.events()
+    while len(events) < 2:
+        events += peer.events()
+    assert [(type(e), e.data) for e in events] == [
+        (TextMessage, u"\u2603"), (BytesMessage, b"raw")]
+
+
+def test_fragments_are_reassembled_into_one_message(pair):
+    session, peer = pair
+    peer.send(TextMessage(data=u"frag", message_finished=False))
+    peer.send(TextMessage(data=u"men", message_finished=False))
+    peer.send(TextMessage(data=u"ted"))
+    assert session.receive(WAIT) == u"fragmented"
+
+
+def test_pings_are_answered_without_the_app(pair):
+    session, peer = pair
+    peer.send(Ping(payload=b"are you there"))
+    peer.send(TextMessage(data=u"after ping"))
+    assert session.receive(WAIT) == u"after ping"
+    events = peer.events()
+    assert isinstance(events[0], Pong) and events[0].payload == b"are you there"
+
+
+def test_app_ping_reaches_the_peer_and_the_pong_is_absorbed(pair):
+    session, peer = pair
+    session.ping(b"p1")
+    ping = peer.events()[0]
+    assert isinstance(ping, Ping) and ping.payload == b"p1"
+    peer.send(ping.response())
+    peer.send(TextMessage(data=u"next"))
+    assert session.receive(WAIT) == u"next"
+
+
+def test_peer_close_is_answered_and_reported_with_code_and_reason(pair):
+    session, peer = pair
+    peer.send(CloseConnection(code=4001, reason=u"bye now"))
+    with pytest.raises(ConnectionClosed) as closed:
+        session.receive(WAIT)
+    assert (closed.value.code, closed.value.reason) == (4001, u"bye now")
+    assert session.closed and session.close_code == 4001
+    reply = peer.events()[0]
+    assert isinstance(reply, CloseConnection) and reply.code == 4001
+    assert peer.sock.recv(10) == b""  # the server closed the transport
+
+
+def test_app_close_sends_code_and_reason_and_waits_for_the_reply(pair):
+    session, peer = pair
+
+    def answer_close():
+        event = peer.events()[0]
+        peer.send(event.response())
+        answered.append(event)
+    answered = []
+    thread = threading.Thread(target=answer_close)
+    thread.start()
+    session.close(1001, u"going away")
+    thread.join(WAIT)
+    assert (answered[0].code, answered[0].reason) == (1001, u"going away")
+    assert session.closed and session.close_code == 1001
+    session.close()  # idempotent
+
+
+def test_send_on_a_closed_session_raises_connection_closed(pair):
+    session, peer = pair
+    peer.send(CloseConnection(code=1000))
+    with pytest.raises(ConnectionClosed):
+        session.receive(WAIT)
+    with pytest.raises(ConnectionClosed) as closed:
+        session.send(u"too late")
+    assert closed.value.code == 1000
+    assert "1000" in str(closed.value)
+
+
+def test_oversize_message_closes_with_1009_and_raises(pair):
+    session, peer = pair
+    peer.send(BytesMessage(data=b"x" * 600, message_finished=False))
+    peer.send(BytesMessage(data=b"x" * 600))
+    with pytest.raises(MessageTooBig) as too_big:
+        session.receive(WAIT)
+    assert "1024" in str(too_big.value)
+    assert session.close_code == 1009
+    close = peer.events()[0]
+    assert isinstance(close, CloseConnection) and close.code == 1009
+
+
+def test_text_size_is_counted_in_utf8_bytes(pair):
+    session, peer = pair
+    peer.send(TextMessage(data=u"\u2603" * 342))  # 1026 bytes, 342 chars
+    with pytest.raises(MessageTooBig):
+        session.receive(WAIT)
+
+
+def test_receive_timeout_loses_nothing(pair):
+    session, peer = pair
+    peer.send(TextMessage(data=u"part one, ", message_finished=False))
+    with pytest.raises(Timeout):
+        session.receive(0.05)
+    peer.send(TextMessage(data=u"part two"))
+    assert session.receive(WAIT) == u"part one, part two"
+
+
+def test_send_from_another_thread_while_receiving(pair):
+    session, peer = pair
+    received = []
+    receiver = threading.Thread(
+        target=lambda: received.append(session.receive(WAIT)))
+    receiver.start()
+    senders = [threading.Thread(target=session.send, args=(b"%d" % i * 100,))
+               for i in range(8)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(WAIT)
+    got = []
+    while len(got) < 8:
+        got += [e.data for e in peer.events()]
+    assert sorted(got) == sorted(b"%d" % i * 100 for i in range(8))
+    peer.send(TextMessage(data=u"done"))
+    receiver.join(WAIT)
+    assert received == [u"done"]
+
+
+def test_abrupt_disconnect_is_1006(pair):
+    session, peer = pair
+    peer.sock.close()
+    with pytest.raises(ConnectionClosed) as closed:
+        session.receive(WAIT)
+    assert closed.value.code == 1006
+
+
+def test_protocol_violation_closes_with_1002():
+    server_sock, client_sock = socket.socketpair()
+    client_sock.settimeout(WAIT)
+    session = WebSocket.connected(FrameChannel(SocketStream(server_sock)))
+    # An unmasked text frame from a client breaks RFC 6455 section 5.1.
+    client_sock.sendall(b"\x81\x02hi")
+    with pytest.raises(ConnectionClosed) as closed:
+        session.receive(WAIT)
+    assert closed.value.code == 1002
+    assert client_sock.recv(2)[:1] == b"\x88"  # a close frame came back
+    client_sock.close()
+
+
+def test_messages_must_be_text_or_bytes(pair):
+    session, _ = pair
+    with pytest.raises(BodyError):
+        session.send(42)
+
+
+def test_iteration_stops_at_close(pair):
+    session, peer = pair
+    peer.send(TextMessage(data=u"a"))
+    peer.send(TextMessage(data=u"b"))
+    peer.send(CloseConnection(code=1000))
+    assert list(session) == [u"a", u"b"]
+
+
+class TestHandshake(object):
+    def session(self, offered=("chat",)):
+        self.calls = []
+
+        def handshake(subprotocol, headers):
+            self.calls.append((subprotocol, headers))
+            return "channel"
+        return WebSocket(offered, handshake)
+
+    def test_accept_runs_the_hosts_handshake_once(self):
+        session = self.session()
+        session.accept("chat", [("X-Extra", "1")])
+        assert self.calls == [("chat", [("X-Extra", "1")])]
+        assert session.subprotocol == "chat" and session.state == "accepted"
+        with pytest.raises(StateError):
+            session.accept()
+
+    def test_unoffered_subprotocol_is_refused(self):
+        with pytest.raises(LocalProtocolError) as error:
+            self.session().accept("mqtt")
+        assert "not offered" in str(error.value) and self.calls == []
+
+    def test_use_before_accept_is_a_state_error(self):
+        session = self.session()
+        for call in (lambda: session.send(u"x"), session.receive, session.close):
+            with pytest.raises(StateError):
+                call()
+        assert session.close_code is None and not session.closed
+
+    def test_deny_then_accept_and_accept_then_deny(self):
+        denied = self.session()
+        denied.deny()
+        assert denied.closed
+        with pytest.raises(StateError):
+            denied.accept()
+        accepted = self.session()
+        accepted.accept()
+        with pytest.raises(StateError):
+            accepted.deny()
+
+    def test_accept_headers_are_validated(self):
+        with pytest.raises(LocalProtocolError):
+            self.session().accept(headers=[("X-Bad", "a\r\nInjected: 1")])
