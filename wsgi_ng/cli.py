@@ -39,12 +39,14 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("demo", help="run the showcase app on every kind of "
                         "host and show what works and what degrades")
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:  # argparse on 2.7 would make this an error, 3.x a no-op
+        parser.print_help()
+        return 2
     args = parser.parse_args(argv)
     if args.command == "demo":
         run_demo(sys.stdout)
-        return 0
-    parser.print_help()
-    return 2
+    return 0
 
 
 if __name__ == "__main__":

@@ -78,6 +78,7 @@ class _Request(object):
         self.http2 = environ.get("SERVER_PROTOCOL", "").startswith("HTTP/2")
         self.status = None
         self.accepted = False
+        self.headers_out = False  # a non-empty block went out: headers sent
         self.body_ended = False
 
     def start_response(self, status, headers, exc_info=None):
@@ -96,6 +97,7 @@ class _Request(object):
 
         def linted_write(block):
             check_body_block(block)
+            self.headers_out = self.headers_out or bool(block)
             return write(block)
         return linted_write
 
@@ -136,9 +138,10 @@ def _lint_callables(environ, request):
         return result
 
     def linted_early_hints(headers):
-        if request.status is not None:
-            warnings.warn("app: ng.early_hints() after start_response() can "
-                          "no longer help the client", LintWarning, stacklevel=2)
+        if request.headers_out:
+            warnings.warn("app: ng.early_hints() after the first body block: "
+                          "the final headers are out, the hint has no effect",
+                          LintWarning, stacklevel=2)
         return _boolean("ng.early_hints", hints(headers))
 
     def linted_send_trailers(headers):
@@ -176,6 +179,7 @@ class _LintedBody(object):
                       "empty iterable, it produced %r" % block[:40])
             if not request.accepted and request.status is None:
                 _fail("app", "body block produced before start_response()")
+            request.headers_out = request.headers_out or bool(block)
             yield block
         request.body_ended = True
 

@@ -1,0 +1,20 @@
+"""The ``wsgi-ng`` command."""
+import io
+
+from wsgi_ng.cli import main, run_demo
+
+
+def test_demo_shows_full_and_degraded_hosts():
+    out = io.StringIO() if str is not bytes else io.BytesIO()
+    run_demo(out)
+    text = out.getvalue()
+    assert "[h2] GET / -> 200 OK, /app.css delivered as 'push'" in text
+    assert "[h1-degraded] GET / -> 200 OK, /app.css delivered as 'link'" in text
+    assert "Link: </app.css>; rel=preload; as=style" in text
+    assert "[plain]" in text and "WebSocket denied: 426 Upgrade Required" in text
+    assert text.count("WebSocket echo:") == 3
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 2
+    assert "demo" in capsys.readouterr().out
