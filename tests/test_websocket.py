@@ -264,3 +264,12 @@ class TestHandshake(object):
     def test_accept_headers_are_validated(self):
         with pytest.raises(LocalProtocolError):
             self.session().accept(headers=[("X-Bad", "a\r\nInjected: 1")])
+
+
+def test_sending_to_a_vanished_peer_raises_connection_closed(pair):
+    session, peer = pair
+    peer.sock.close()
+    with pytest.raises(ConnectionClosed) as closed:
+        for _ in range(100):  # the first writes may still fit in the buffer
+            session.send(b"x" * 65536)
+    assert closed.value.code == 1006 and session.closed
