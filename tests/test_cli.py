@@ -1,6 +1,8 @@
 """The ``wsgi-ng`` command."""
 import io
+import sys
 
+from process import run_bounded
 from wsgi_ng.cli import main, run_demo
 
 
@@ -18,3 +20,9 @@ def test_demo_shows_full_and_degraded_hosts():
 def test_no_command_prints_help(capsys):
     assert main([]) == 2
     assert "demo" in capsys.readouterr().out
+
+
+def test_python_dash_m_runs_the_demo():
+    code, output = run_bounded([sys.executable, "-m", "wsgi_ng", "demo"])
+    assert code == 0, output
+    assert "[h2] GET / -> 200 OK, /app.css delivered as 'push'" in output

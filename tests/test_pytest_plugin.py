@@ -1,8 +1,8 @@
 """The pytest plugin, used the way a user's suite would: in a real pytest run."""
-import subprocess
 import sys
 import textwrap
-import threading
+
+from process import run_bounded
 
 USER_TESTS = textwrap.dedent('''
     import pytest
@@ -27,21 +27,9 @@ USER_TESTS = textwrap.dedent('''
 ''')
 
 
-def run_pytest(folder):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         str(folder)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    killer = threading.Timer(120, process.kill)  # bounded: never hang CI
-    killer.start()
-    try:
-        output = process.communicate()[0].decode("utf-8", "replace")
-    finally:
-        killer.cancel()
-    return process.returncode, output
-
-
 def test_fixtures_are_autoloaded_and_run_every_profile(installed_metadata, tmpdir):
     tmpdir.join("test_user_app.py").write(USER_TESTS)
-    code, output = run_pytest(tmpdir)
+    code, output = run_bounded([sys.executable, "-m", "pytest", "-q", "-p",
+                                "no:cacheprovider", str(tmpdir)])
     assert code == 0, output
     assert "6 passed" in output, output  # 1 + 4 profiles + 1
