@@ -1,6 +1,8 @@
 """Shared fixtures for the wsgi-ng test suite."""
 import glob
+import importlib
 import os
+import sys
 
 import pytest
 
@@ -20,3 +22,28 @@ def installed_metadata():
     if not found:
         pytest.skip("wsgi-ng is not installed (run the tests through tox)")
     return found[0]
+
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
+                        "examples")
+
+
+def _import_example(folder, module, attribute):
+    path = os.path.join(EXAMPLES, folder)
+    if path not in sys.path:
+        sys.path.insert(0, path)
+    return getattr(importlib.import_module(module), attribute)
+
+
+@pytest.fixture(scope="session")
+def django_app():
+    """The example Django project's WSGI application."""
+    pytest.importorskip("django", reason="pip install django")
+    return _import_example("django_project", "mysite.wsgi", "application")
+
+
+@pytest.fixture(scope="session")
+def flask_app():
+    """The example legacy Flask app."""
+    pytest.importorskip("flask", reason="pip install flask")
+    return _import_example("legacy_flask", "flask_app", "app")

@@ -1,0 +1,207 @@
+"""``from_wsgi``: a legacy WSGI app, contained safely in a wsgi-ng host.
+
+Django, Flask and friends were written for HTTP/1.1 servers.  On a wsgi-ng
+host they meet HTTP/2 requests without a length, WebSocket handshakes and
+a protocol that forbids the hop-by-hop headers they like to set.  The shim
+makes each request look like what they expect and each response safe to
+send, without changing what the app sees otherwise:
+
+* a body without ``CONTENT_LENGTH`` is spooled (memory, then disk) and
+  given one; past ``max_body_size`` the answer is 413 and a log line;
+* ``ng.websocket`` is hidden, so a handshake reaches the app as a plain GET
+  and whatever it answers is sent as plain HTTP -- never a 101;
+* a pre-chunked body is un-chunked (its trailers forwarded), and on HTTP/2
+  the connection-specific headers are dropped (RFC 9113 section 8.2.2);
+* repeated HTTP/2 ``cookie`` fields are joined with ``"; "``.
+
+Deferred headers, ``exc_info``, ``write()`` and ``wsgi.file_wrapper`` are
+untouched; ``close()`` reaches the app exactly once.
+"""
+import logging
+
+from wsgi_ng import keys
+from wsgi_ng.shims.dechunk import Dechunker
+from wsgi_ng.shims.spool import BodyTooLarge, declared_length, needs_spooling, spool
+from wsgi_ng.validate import CONNECTION_SPECIFIC, check_body_block
+
+log = logging.getLogger("wsgi_ng.shims")
+
+#: Largest request body a contained app is given, by default (32 MiB).
+DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024
+#: Spooled bodies up to this size stay in memory (1 MiB).
+DEFAULT_SPOOL_MEMORY = 1024 * 1024
+#: On HTTP/1.1 the host frames and manages the connection itself.
+_HTTP1_DROPPED = frozenset(["transfer-encoding", "upgrade", "keep-alive",
+                            "proxy-connection"])
+
+
+def from_wsgi(app, max_body_size=DEFAULT_MAX_BODY_SIZE,
+              spool_memory=DEFAULT_SPOOL_MEMORY):
+    """Contain the legacy WSGI *app* for a wsgi-ng host; idempotent."""
+    if isinstance(app, ContainedApp):
+        return app
+    return ContainedApp(app, max_body_size, spool_memory)
+
+
+def is_contained(app):
+    """True when *app* is already wrapped by ``from_wsgi``."""
+    return isinstance(app, ContainedApp)
+
+
+class ContainedApp(object):
+    """The WSGI app a host calls; one ``_Call`` per request does the work."""
+
+    def __init__(self, app, max_body_size=DEFAULT_MAX_BODY_SIZE,
+                 spool_memory=DEFAULT_SPOOL_MEMORY):
+        self.app = app
+        self.max_body_size = max_body_size
+        self.spool_memory = spool_memory
+
+    def __call__(self, environ, start_response):
+        return _Call(self, environ, start_response).run()
+
+
+def _plain_response(start_response, status, text):
+    body = text.encode("utf-8")
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"),
+                            ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def join_cookies(value):
+    """Repair ``HTTP_COOKIE`` joined with ``", "`` by an HTTP/2 bridge.
+
+    A cookie value never contains a comma (RFC 6265 section 4.1.1), so a
+    comma can only be a wrong separator.
+    """
+    return "; ".join(part.strip() for part in value.replace(";", ",").split(",")
+                     if part.strip())
+
+
+class _Call(object):
+    """One request through the shim."""
+
+    def __init__(self, shim, environ, start_response):
+        self.shim = shim
+        self.environ = environ
+        self.host_start_response = start_response
+        self.http2 = environ.get("SERVER_PROTOCOL", "").startswith("HTTP/2")
+        self.spooled = None
+        self.dechunker = None
+        self.replacement = None  # body text when the app's status was refused
+        self.started = False
+
+    def run(self):
+        environ = self.environ
+        features = set(environ.get(keys.FEATURES, ()))
+        if environ.pop(keys.WEBSOCKET, None) is not None:
+            features.discard(keys.FEATURE_WEBSOCKET)
+        try:
+            length = declared_length(environ)
+        except ValueError:
+            log.warning("bad Content-Length %r; answered 400",
+                        environ.get("CONTENT_LENGTH"))
+            return _plain_response(self.host_start_response, "400 Bad Request",
+                                   "invalid Content-Length\n")
+        limit = self.shim.max_body_size
+        try:
+            if length is not None and length > limit:
+                raise BodyTooLarge(limit)
+            if needs_spooling(environ):
+                self.spooled, length = spool(environ["wsgi.input"], limit,
+                                             self.shim.spool_memory)
+                if self.spooled is not None:
+                    environ["wsgi.input"] = self.spooled
+                    environ["CONTENT_LENGTH"] = str(length)
+                    features.discard(keys.FEATURE_FULL_DUPLEX)
+        except BodyTooLarge:
+            log.warning("%s %s: request body over max_body_size=%d; answered "
+                        "413", environ.get("REQUEST_METHOD"),
+                        environ.get("PATH_INFO"), limit)
+            return _plain_response(self.host_start_response,
+                                   "413 Content Too Large",
+                                   "request body too large\n")
+        if self.http2 and "HTTP_COOKIE" in environ:
+            environ["HTTP_COOKIE"] = join_cookies(environ["HTTP_COOKIE"])
+        if keys.FEATURES in environ:
+            environ[keys.FEATURES] = frozenset(features)
+        result = self.shim.app(environ, self.start_response)
+        if self.spooled is None and self.dechunker is None \
+                and self.replacement is None and self.started:
+            return result  # nothing to transform: keep file_wrapper & co.
+        return _Body(result, self)
+
+    def start_response(self, status, headers, exc_info=None):
+        self.started = True
+        if status[:1] == "1":
+            log.error("legacy app answered %r to %s %s; a contained app cannot "
+                      "switch protocols, answered 500", status,
+                      self.environ.get("REQUEST_METHOD"),
+                      self.environ.get("PATH_INFO"))
+            self.replacement = ("the application tried to switch protocols, "
+                                "which this server does not allow for it\n")
+            status = "500 Internal Server Error"
+            headers = [("Content-Type", "text/plain; charset=utf-8")]
+        headers = self._filter(headers)
+        write = self.host_start_response(status, headers, exc_info)
+        if self.dechunker is None:
+            return write
+
+        def dechunking_write(block):
+            check_body_block(block)
+            return write(self.dechunker.feed(block))
+        return dechunking_write
+
+    def _filter(self, headers):
+        """Drop what the host must own; start un-chunking if needed.
+
+        Runs again on an ``exc_info`` call, so its state is reset each time.
+        """
+        dropped = set(CONNECTION_SPECIFIC if self.http2 else _HTTP1_DROPPED)
+        chunked = any(n.lower() == "transfer-encoding" and "chunked" in v.lower()
+                      for n, v in headers)
+        self.dechunker = Dechunker() if chunked else None
+        if chunked:
+            dropped.add("content-length")  # meaningless next to chunking
+        if self.http2:  # fields the app itself named hop-by-hop
+            for name, value in headers:
+                if name.lower() == "connection":
+                    dropped.update(t.strip().lower() for t in value.split(","))
+        return [(n, v) for n, v in headers if n.lower() not in dropped]
+
+
+class _Body(object):
+    """The app's iterable with the shim's transformations applied."""
+
+    def __init__(self, result, call):
+        self._result = result
+        self._call = call
+        self._closed = False
+
+    def __iter__(self):
+        call = self._call
+        for block in self._result:
+            if call.replacement is not None:
+                continue
+            if call.dechunker is not None:
+                check_body_block(block)
+                block = call.dechunker.feed(block)
+            yield block
+        if call.replacement is not None:
+            yield call.replacement.encode("utf-8")
+        elif call.dechunker is not None:
+            call.dechunker.close()
+            if call.dechunker.trailers:
+                call.environ[keys.SEND_TRAILERS](call.dechunker.trailers)
+
+    def close(self):
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            close = getattr(self._result, "close", None)
+            if close is not None:
+                close()
+        finally:
+            if self._call.spooled is not None:
+                self._call.spooled.close()
