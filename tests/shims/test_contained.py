@@ -20,8 +20,8 @@ def chunks(data, size=65536):
 
 
 def same_response(one, other):
-    return (one.status, one.headers, one.body) == (other.status, other.headers,
-                                                  other.body)
+    return ((one.status, one.headers, one.body)
+            == (other.status, other.headers, other.body))
 
 
 @pytest.fixture(params=["django_app", "flask_app"])
