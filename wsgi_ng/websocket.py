@@ -49,10 +49,16 @@ _CONNECTION_LOST = (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED,
 
 
 class SocketStream(object):
-    """A byte stream over a connected socket the host has handed over."""
+    """A byte stream over a connected socket.
 
-    def __init__(self, sock):
+    With ``owned=False`` (a socket taken over from a WSGI server), closing
+    only shuts the connection down: the server still holds the socket
+    object and releases it itself, quietly, when it sees the EOF.
+    """
+
+    def __init__(self, sock, owned=True):
         self._sock = sock
+        self._owned = owned
 
     def recv(self, timeout=None):
         """Return the next bytes, ``b""`` at EOF; raise ``Timeout`` when
@@ -76,12 +82,13 @@ class SocketStream(object):
             raise
 
     def close(self):
-        """Shut the socket down in both directions and release it."""
+        """Shut the socket down in both directions; release it if owned."""
         try:
             self._sock.shutdown(socket.SHUT_RDWR)
         except socket.error:
             pass  # already disconnected: nothing left to shut down
-        self._sock.close()
+        if self._owned:
+            self._sock.close()
 
 
 class FrameChannel(object):

@@ -1,0 +1,55 @@
+"""The wsgi-ng app the host tests run on every real WSGI server."""
+import hashlib
+import json
+
+from wsgi_ng import keys
+from wsgi_ng.shims import to_wsgi
+
+
+def echo(environ, start_response):
+    """Echo messages; ``close:CODE`` makes the server close with CODE."""
+    ws = environ.get(keys.WEBSOCKET)
+    if ws is None:
+        start_response("426 Upgrade Required", [("Content-Type", "text/plain")])
+        return [b"fallback: no WebSocket on this host\n"]
+    ws.accept(subprotocol="echo" if "echo" in ws.subprotocols else None)
+    for message in ws:
+        if isinstance(message, type(u"")) and message.startswith(u"close:"):
+            ws.close(int(message[6:]), u"server says bye")
+            break
+        ws.send(message)
+    return []
+
+
+def page(environ, start_response):
+    how = environ[keys.PUSH]("/app.css")
+    start_response("200 OK", [("Content-Type", "text/html"), ("X-Push", how)])
+    yield b"<h1>probe</h1>"
+    environ[keys.SEND_TRAILERS]([("X-Trailer", "1")])
+
+
+def upload(environ, start_response):
+    body = environ["wsgi.input"].read()
+    data = json.dumps({"length": len(body),
+                       "sha256": hashlib.sha256(body).hexdigest()}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"),
+                              ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def features(environ, start_response):
+    data = json.dumps({"features": sorted(environ[keys.FEATURES]),
+                       "protocol": environ["SERVER_PROTOCOL"]}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"),
+                              ("Content-Length", str(len(data)))])
+    return [data]
+
+
+ROUTES = {"/ws": echo, "/page": page, "/upload": upload, "/features": features}
+
+
+def ng_app(environ, start_response):
+    return ROUTES[environ["PATH_INFO"]](environ, start_response)
+
+
+application = to_wsgi(ng_app)

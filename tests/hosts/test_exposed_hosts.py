@@ -1,0 +1,245 @@
+"""to_wsgi on real WSGI servers, over real sockets.
+
+Each server runs in its own process (see live.py) with the probe app; the
+clients are independent of wsgi-ng: websocket-client for WebSocket, raw
+sockets parsed by h11 where the exact bytes matter.
+"""
+import base64
+import hashlib
+import json
+import os
+import socket
+import sys
+
+import h11
+import pytest
+from wsproto.connection import Connection, ConnectionType
+from wsproto.events import CloseConnection, TextMessage
+
+from live import WAIT, LiveServer
+
+websocket = pytest.importorskip("websocket", reason="pip install websocket-client")
+
+
+# Facts about the servers, stated here rather than asked of the shim:
+# wsgiref lets an app drop a connection quietly only from Python 3.7 on,
+# and gunicorn sends real 103s (wsgi.early_hints) from version 25 on.
+QUIET_WSGIREF = sys.version_info >= (3, 7)
+TAKEOVER = ["gunicorn-sync", "gunicorn-gthread", "werkzeug"] + (
+    ["wsgiref"] if QUIET_WSGIREF else [])
+NO_WEBSOCKET = ["waitress"] + ([] if QUIET_WSGIREF else ["wsgiref"])
+ALL = TAKEOVER + NO_WEBSOCKET
+
+
+def sends_103(name):
+    if not name.startswith("gunicorn"):
+        return False
+    import gunicorn
+    return gunicorn.version_info >= (25,)
+APP = "probe_app:application"
+
+
+@pytest.fixture(params=ALL)
+def server(request):
+    with LiveServer(request.param, APP) as live:
+        yield live
+    assert "Traceback" not in live.final_output, live.final_output
+
+
+def exchange(server, method, path, headers=(), body=b""):
+    """One request on a fresh connection; returns h11 events (103s included)."""
+    client = h11.Connection(h11.CLIENT)
+    sock = server.connect()
+    try:
+        framing = [] if isinstance(body, bytes) else [
+            ("Transfer-Encoding", "chunked")]
+        request = h11.Request(method=method, target=path, headers=[
+            ("Host", server.url), ("Connection", "close")] + list(headers)
+            + framing)
+        data = client.send(request)
+        if isinstance(body, bytes):
+            data += client.send(h11.Data(data=body)) if body else b""
+            data += client.send(h11.EndOfMessage())
+            sock.sendall(data)
+        else:  # an iterable: sent chunked as it is produced
+            try:
+                sock.sendall(data)
+                for chunk in body:
+                    sock.sendall(client.send(h11.Data(data=chunk)))
+                sock.sendall(client.send(h11.EndOfMessage()))
+            except socket.error:  # the server answered early (411, 413)
+                pass
+        events = []
+        while True:
+            event = client.next_event()
+            if event is h11.NEED_DATA:
+                client.receive_data(sock.recv(65536))
+                continue
+            events.append(event)
+            if isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
+                return events
+    finally:
+        sock.close()
+
+
+def response_of(events):
+    final = [e for e in events if isinstance(e, h11.Response)][0]
+    headers = dict((n.decode().lower(), v.decode()) for n, v in final.headers)
+    body = b"".join(bytes(e.data) for e in events if isinstance(e, h11.Data))
+    return final.status_code, headers, body
+
+
+TEXT, BINARY = websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_BINARY
+
+
+def ws_url(server, path="/ws"):
+    return "ws://%s%s" % (server.url, path)
+
+
+@pytest.mark.parametrize("name", TAKEOVER)
+def test_websocket_echo_text_binary_and_one_mebibyte(name):
+    with LiveServer(name, APP) as server:
+        ws = websocket.create_connection(ws_url(server), timeout=WAIT,
+                                         subprotocols=["echo"])
+        try:
+            ws.send(u"h\u00e9llo")
+            assert ws.recv_data() == (TEXT, u"h\u00e9llo".encode("utf-8"))
+            ws.send_binary(b"\x00\xff\x10")
+            assert ws.recv_data() == (BINARY, b"\x00\xff\x10")
+            big = os.urandom(1024 * 1024)
+            ws.send_binary(big)
+            assert ws.recv_data() == (BINARY, big)
+            assert ws.subprotocol == "echo"
+        finally:
+            ws.close(status=4000, reason=b"bye")
+        assert server_is_still_serving(server)
+    assert "Traceback" not in server.final_output, server.final_output
+
+
+def server_is_still_serving(server):
+    status, _, body = response_of(exchange(server, "GET", "/features"))
+    return status == 200 and b"features" in body
+
+
+def raw_handshake(server):
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock = server.connect()
+    sock.sendall((
+        "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n" % (server.url, key)).encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        data = sock.recv(1)
+        assert data, "connection closed during the handshake: %r" % head
+        head += data
+    assert head.startswith(b"HTTP/1.1 101 "), head
+    expected = base64.b64encode(hashlib.sha1(
+        (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+    assert b"Sec-WebSocket-Accept: " + expected in head
+    return sock
+
+
+def read_to_eof(sock, conn):
+    """Collect events until the server closes the TCP connection; return
+    them and the bytes that came after the server's close frame."""
+    events, after_close = [], b""
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            return events, after_close
+        if any(isinstance(e, CloseConnection) for e in events):
+            after_close += data
+            continue
+        conn.receive_data(data)
+        events.extend(conn.events())
+
+
+@pytest.mark.parametrize("initiator", ["client", "server"])
+@pytest.mark.parametrize("name", TAKEOVER)
+def test_close_handshake_and_nothing_written_afterwards(name, initiator):
+    with LiveServer(name, APP) as server:
+        sock = raw_handshake(server)
+        conn = Connection(ConnectionType.CLIENT)
+        if initiator == "client":
+            sock.sendall(bytes(conn.send(CloseConnection(code=4000, reason=u"bye"))))
+            expected = 4000
+        else:
+            sock.sendall(bytes(conn.send(TextMessage(data=u"close:1001"))))
+            expected = 1001
+        events, after_close = read_to_eof(sock, conn)
+        closes = [e for e in events if isinstance(e, CloseConnection)]
+        assert [c.code for c in closes] == [expected]
+        assert after_close == b"", "the server wrote after the session"
+        if initiator == "server":
+            sock.sendall(bytes(conn.send(closes[0].response())))
+        sock.close()
+        assert server_is_still_serving(server)
+    assert "Traceback" not in server.final_output, server.final_output
+
+
+@pytest.mark.parametrize("name", NO_WEBSOCKET)
+def test_no_websocket_host_answers_with_the_apps_fallback(name):
+    with LiveServer(name, APP) as server:
+        events = exchange(server, "GET", "/ws", headers=[
+            ("Upgrade", "websocket"), ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            ("Sec-WebSocket-Version", "13")])
+        status, _, body = response_of(events)
+        assert (status, body) == (426, b"fallback: no WebSocket on this host\n")
+
+
+def test_features_are_honest(server):
+    _, _, body = response_of(exchange(server, "GET", "/features"))
+    report = json.loads(body.decode())
+    expected = ["early_hints"] if sends_103(server.name) else []
+    assert report["features"] == expected
+    assert report["protocol"] in ("HTTP/1.1", "HTTP/1.0")
+
+
+def test_push_degrades_on_the_wire(server):
+    events = exchange(server, "GET", "/page")
+    status, headers, body = response_of(events)
+    hints = [e for e in events if isinstance(e, h11.InformationalResponse)]
+    assert status == 200 and body == b"<h1>probe</h1>"
+    if sends_103(server.name):  # a real 103 via wsgi.early_hints
+        assert [h.status_code for h in hints] == [103]
+        assert (b"link", b"</app.css>; rel=preload; as=style") in hints[0].headers
+        assert headers["x-push"] == "early_hint" and "link" not in headers
+    else:
+        assert hints == []
+        assert headers["x-push"] == "link"
+        assert headers["link"] == "</app.css>; rel=preload; as=style"
+
+
+FIVE_MIB = os.urandom(5 * 1024 * 1024)
+
+
+def test_chunked_upload(server):
+    chunks = (FIVE_MIB[i:i + 65536] for i in range(0, len(FIVE_MIB), 65536))
+    status, _, body = response_of(exchange(server, "POST", "/upload", body=chunks))
+    if server.name == "wsgiref":  # cannot decode chunked bodies: honest 411
+        assert status == 411
+        return
+    assert status == 200
+    assert json.loads(body.decode()) == {
+        "length": len(FIVE_MIB), "sha256": hashlib.sha256(FIVE_MIB).hexdigest()}
+
+
+@pytest.mark.parametrize("stack", ["inner", "outer"])
+@pytest.mark.parametrize("name", ["gunicorn-gthread", "werkzeug"])
+def test_third_party_middleware_stacks(name, stack):
+    """ProxyFix + DispatcherMiddleware + SharedDataMiddleware around the
+    app, with to_wsgi inside or outside them."""
+    with LiveServer(name, "middleware_app:" + stack) as server:
+        ws = websocket.create_connection(ws_url(server, "/ng/ws"), timeout=WAIT)
+        try:
+            ws.send(u"mounted")
+            assert ws.recv_data() == (TEXT, b"mounted")
+        finally:
+            ws.close()
+        status, _, body = response_of(exchange(server, "GET", "/ng/static/site.css"))
+        assert (status, body) == (200, b"body { color: teal; }\n")
+        _, headers, _ = response_of(exchange(server, "GET", "/ng/page"))
+        assert headers["x-push"] in ("early_hint", "link")
+    assert "Traceback" not in server.final_output, server.final_output

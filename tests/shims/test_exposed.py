@@ -1,0 +1,107 @@
+"""to_wsgi logic that needs no server; tests/hosts runs it on real ones."""
+import sys
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+
+from wsgi_ng import keys
+from wsgi_ng.errors import StateError
+from wsgi_ng.shims import to_wsgi
+from wsgi_ng.testing import Client
+
+
+class Recorder(object):
+    """A minimal plain-WSGI server side: records what reaches it."""
+
+    def __init__(self):
+        self.calls, self.written = [], []
+
+    def start_response(self, status, headers, exc_info=None):
+        self.calls.append((status, headers))
+        return self.written.append
+
+
+def call(app, **environ):
+    base = {"SERVER_SOFTWARE": "test/1"}
+    base.update(environ)
+    setup_testing_defaults(base)
+    server = Recorder()
+    body = b"".join(app(base, server.start_response))
+    return server, body
+
+
+def test_on_a_wsgi_ng_host_the_app_is_called_directly():
+    def app(environ, start_response):
+        start_response("200 OK", [])
+        return [environ[keys.PUSH]("/a.css").encode()]
+    assert Client(to_wsgi(app)).get("/").body == b"push"
+    assert to_wsgi(to_wsgi(app)) is not app and to_wsgi(to_wsgi(app)).app is app
+
+
+def test_plain_host_gets_ng_keys_with_honest_features():
+    seen = {}
+
+    def app(environ, start_response):
+        seen.update(environ)
+        start_response("200 OK", [])
+        return []
+    call(to_wsgi(app))
+    assert seen[keys.FEATURES] == frozenset()
+    assert keys.WEBSOCKET not in seen
+    assert seen["wsgi.input_terminated"] is True and seen["wsgi.input"].read() == b""
+
+
+def test_headers_wait_for_the_first_block_so_late_hints_become_links():
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/html")])
+        yield b""
+        environ[keys.PUSH]("/late.js")
+        yield b"body"
+    server, body = call(to_wsgi(app))
+    assert server.calls == [("200 OK", [
+        ("Content-Type", "text/html"),
+        ("Link", "</late.js>; rel=preload; as=script")])]
+    assert body == b"body"
+
+
+def test_exc_info_replaces_a_response_not_yet_sent():
+    def app(environ, start_response):
+        start_response("200 OK", [("X-A", "1")])
+        try:
+            raise ValueError("late")
+        except ValueError:
+            start_response("500 Internal Server Error", [], sys.exc_info())
+        return [b"error"]
+    server, body = call(to_wsgi(app))
+    assert server.calls == [("500 Internal Server Error", [])] and body == b"error"
+
+
+def test_second_start_response_without_exc_info_is_an_error():
+    def app(environ, start_response):
+        start_response("200 OK", [])
+        start_response("200 OK", [])
+        return []
+    with pytest.raises(StateError):
+        call(to_wsgi(app))
+
+
+@pytest.mark.parametrize("environ, status", [
+    ({"CONTENT_LENGTH": "nope"}, "400 Bad Request"),
+    ({"HTTP_TRANSFER_ENCODING": "chunked"}, "411 Length Required"),
+])
+def test_bodies_that_cannot_be_read_are_refused(environ, status):
+    def app(environ, start_response):
+        raise AssertionError("must not be called")
+    server, _ = call(to_wsgi(app), **environ)
+    assert server.calls[0][0] == status
+
+
+def test_unreadable_host_body_is_bounded():
+    import io
+
+    def app(environ, start_response):
+        raise AssertionError("must not be called")
+    server, _ = call(to_wsgi(app, max_body_size=10), **{
+        "HTTP_TRANSFER_ENCODING": "chunked", "SERVER_SOFTWARE": "waitress",
+        "wsgi.input": io.BytesIO(b"x" * 11)})
+    assert server.calls[0][0] == "413 Content Too Large"

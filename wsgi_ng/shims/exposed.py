@@ -1,0 +1,225 @@
+"""``to_wsgi``: a wsgi-ng app exposed through any WSGI server.
+
+gunicorn, werkzeug, waitress, wsgiref... call the app as plain WSGI.  Per
+request the shim finds out what the server really offers (``hosts.detect``),
+builds the ``ng.`` keys from that with ``RequestContext`` -- so push falls
+back to the server's 103 hook, then to a ``Link`` header, exactly as on
+every other host -- and runs WebSocket sessions on the client socket where
+the server lets go of it cleanly.
+
+To fold ``Link`` hints into the response, the shim holds the app's
+``start_response`` until the first non-empty body block (PEP 3333's
+deferral, done here instead of in the server).  On a server that is already
+a wsgi-ng host the app is called directly.
+"""
+import io
+import logging
+
+from wsgi_ng import keys
+from wsgi_ng.handshake import accept_response, websocket_offer
+from wsgi_ng.host import RequestContext
+from wsgi_ng.errors import StateError
+from wsgi_ng.shims.hosts import detect
+from wsgi_ng.shims.spool import BodyTooLarge, declared_length, spool
+from wsgi_ng.validate import check_body_block, check_headers, check_status
+from wsgi_ng.websocket import (
+    DEFAULT_MAX_MESSAGE_SIZE, FrameChannel, SocketStream, WebSocket,
+)
+
+log = logging.getLogger("wsgi_ng.shims")
+
+DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024
+
+
+def to_wsgi(app, max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
+            max_body_size=DEFAULT_MAX_BODY_SIZE, compress=True):
+    """Expose the wsgi-ng *app* through a plain WSGI server; idempotent."""
+    if isinstance(app, ExposedApp):
+        return app
+    return ExposedApp(app, max_message_size, max_body_size, compress)
+
+
+class ExposedApp(object):
+    """The WSGI app a server calls; one ``_Exposure`` per request."""
+
+    def __init__(self, app, max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
+                 max_body_size=DEFAULT_MAX_BODY_SIZE, compress=True):
+        self.app = app
+        self.max_message_size = max_message_size
+        self.max_body_size = max_body_size
+        self.compress = compress
+
+    def __call__(self, environ, start_response):
+        if keys.VERSION in environ:  # already on a wsgi-ng host
+            return self.app(environ, start_response)
+        return _Exposure(self, environ, start_response).run()
+
+
+class _Exposure(object):
+    """One request of a wsgi-ng app on a plain WSGI server."""
+
+    def __init__(self, shim, environ, start_response):
+        self.shim = shim
+        self.environ = environ
+        self.host_start_response = start_response
+        self.host = detect(environ)
+        self.session = None
+        self.offer = None
+        self.status = self.headers = None
+        self.host_write = None
+        self.context = None
+
+    # -- request ----------------------------------------------------------
+    def run(self):
+        environ = self.environ
+        refusal = self._prepare_body()
+        if refusal is not None:
+            return self._plain(*refusal)
+        self.offer = websocket_offer(environ)
+        if self.offer is not None and self.host.can_take_over():
+            self.session = WebSocket(self.offer.subprotocols,
+                                     self._start_session,
+                                     {"host": self.host.name})
+        self.context = RequestContext(
+            early_hints=self.host.early_hints(),
+            trailers=self.host.send_trailers() is not None,
+            websocket=self.session)
+        self.context.install(environ)
+        try:
+            result = self.shim.app(environ, self.start_response)
+        except BaseException:
+            self._end_session(1011)
+            raise
+        if self.session is not None and self.session.state is WebSocket.ACCEPTED:
+            return self._finish_session(result)
+        return _Body(result, self)
+
+    def _prepare_body(self):
+        """Make reading ``wsgi.input`` to EOF safe; return a refusal
+        ``(status, text)`` when the body cannot be had."""
+        environ = self.environ
+        try:
+            length = declared_length(environ)
+        except ValueError:
+            return "400 Bad Request", "invalid Content-Length\n"
+        if length is not None or environ.get(keys.INPUT_TERMINATED) is True:
+            environ[keys.INPUT_TERMINATED] = True
+            return None
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if not chunked:  # HTTP/1.x without a length or chunking: no body
+            environ["wsgi.input"] = io.BytesIO(b"")
+            environ[keys.INPUT_TERMINATED] = True
+            return None
+        if not self.host.decodes_chunked:
+            log.warning("%s cannot read chunked request bodies; answered 411",
+                        self.host.name)
+            return "411 Length Required", "send a Content-Length\n"
+        try:
+            body, length = spool(environ["wsgi.input"], self.shim.max_body_size,
+                                 1024 * 1024)
+        except BodyTooLarge:
+            log.warning("request body over max_body_size=%d; answered 413",
+                        self.shim.max_body_size)
+            return "413 Content Too Large", "request body too large\n"
+        environ["wsgi.input"] = body if body is not None else io.BytesIO(b"")
+        environ["CONTENT_LENGTH"] = str(length)
+        environ[keys.INPUT_TERMINATED] = True
+        return None
+
+    def _plain(self, status, text):
+        body = text.encode("utf-8")
+        self.host_start_response(status, [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(body)))])
+        return [body]
+
+    # -- response: start_response held until the first block -------------
+    def start_response(self, status, headers, exc_info=None):
+        if exc_info is not None:
+            try:
+                if self.host_write is not None:  # already out: let it raise
+                    return self.host_start_response(status, headers, exc_info)
+            finally:
+                exc_info = None
+        elif self.status is not None:
+            raise StateError("start_response() called a second time without "
+                             "exc_info")
+        check_status(status)
+        check_headers(headers)
+        if self.session is not None:
+            self.session.deny()
+        self.status, self.headers = status, headers
+        return self.write
+
+    def send_headers(self):
+        if self.host_write is None:
+            if self.status is None:
+                raise StateError("the app sent a body before start_response()")
+            self.host_write = self.host_start_response(
+                self.status, self.context.final_headers(self.headers))
+
+    def write(self, block):
+        check_body_block(block)
+        if block:
+            self.send_headers()
+            self.host_write(block)
+
+    # -- WebSocket ----------------------------------------------------------
+    def _start_session(self, subprotocol, headers):
+        response, extensions = accept_response(
+            self.offer, subprotocol, headers, self.shim.compress)
+        sock = self.host.start_session(self.host_start_response, response)
+        return FrameChannel(SocketStream(sock, owned=self.host.owns_socket),
+                            extensions=extensions,
+                            max_message_size=self.shim.max_message_size)
+
+    def _end_session(self, code):
+        session = self.session
+        if session is not None and session.state is WebSocket.ACCEPTED \
+                and not session.closed:
+            session.close(code)
+
+    def _finish_session(self, result):
+        try:
+            for block in result:
+                if block:
+                    raise StateError("an app that accepted a WebSocket must "
+                                     "return an empty iterable")
+        except BaseException:
+            self._end_session(1011)
+            raise
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        self._end_session(1000)
+        return self.host.end_session(self.host_start_response)
+
+
+class _Body(object):
+    """The app's body: headers sent with the first non-empty block, trailers
+    handed to the server's hook at the end, ``close()`` passed on once."""
+
+    def __init__(self, result, exposure):
+        self._result = result
+        self._exposure = exposure
+        self._closed = False
+
+    def __iter__(self):
+        exposure = self._exposure
+        for block in self._result:
+            check_body_block(block)
+            if block:
+                exposure.send_headers()
+                yield block
+        exposure.send_headers()
+        exposure.context.end_body()
+        if exposure.context.trailers:
+            exposure.host.send_trailers()(exposure.context.trailers)
+
+    def close(self):
+        if not self._closed:
+            self._closed = True
+            close = getattr(self._result, "close", None)
+            if close is not None:
+                close()

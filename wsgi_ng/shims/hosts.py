@@ -1,0 +1,201 @@
+"""What each real WSGI server gives a request, learned by testing it.
+
+``detect(environ)`` names the server from the keys it sets and returns a
+``Host`` that answers three questions honestly for this request:
+
+* can a WebSocket take over the client socket, and how does the session
+  start (``sr101``: the server sends our 101 through ``start_response``;
+  ``raw``: we write the 101 on the socket) and end without the server
+  writing anything more or logging an error;
+* which de-facto hooks exist: ``wsgi.early_hints`` (a real 103),
+  trailers (``gunicorn.http2.send_trailers``, ``wsgi.ext.http.send_trailers``);
+* can the request body be read to EOF when it has no length.
+
+A server that is not recognised gets no takeover: guessing wrong would
+corrupt a connection, while the fallback (the app's HTTP answer) is safe.
+The facts behind each class are in ``shared/HOSTS.md`` and in the tests
+that start each server.
+"""
+import errno
+import socket
+import sys
+
+from wsgi_ng import keys
+from wsgi_ng._compat import to_bytes
+
+SR101, RAW = "sr101", "raw"
+
+
+class Host(object):
+    """An unrecognised WSGI server: PEP 3333 only, nothing taken over."""
+
+    name = "wsgi"
+    takeover = None  # SR101, RAW or None
+    #: Whether the server decodes a chunked request body, so that reading
+    #: ``wsgi.input`` to EOF works even without ``wsgi.input_terminated``.
+    decodes_chunked = False
+
+    def __init__(self, environ):
+        self.environ = environ
+        #: ``wsgi.input`` as the server made it: on some servers the way to
+        #: the socket, and a shim may replace it in the environ.
+        self.input = environ.get("wsgi.input")
+        #: True when ``socket`` is a duplicate descriptor made for us: then
+        #: the session closes it; otherwise the server does.
+        self.owns_socket = False
+        self._socket = self._no_socket = object()
+
+    @property
+    def socket(self):
+        """The client connection's socket, or None; looked up on first use,
+        which is only for a WebSocket handshake."""
+        if self._socket is self._no_socket:
+            self._socket = self.find_socket()
+        return self._socket
+
+    @property
+    def http2(self):
+        return self.environ.get("SERVER_PROTOCOL", "").startswith("HTTP/2")
+
+    def find_socket(self):
+        """Where this server keeps the client socket; None if nowhere."""
+        return None
+
+    def early_hints(self):
+        """A callable sending a real 103, or None."""
+        hook = self.environ.get(keys.ALIAS_EARLY_HINTS)
+        if hook is None:
+            return None
+
+        def send(headers):
+            try:
+                hook(headers)
+            except Exception:  # too late (headers out) or refused: degrade
+                return False
+            return True
+        return send
+
+    def send_trailers(self):
+        """A callable taking the trailer list, or None."""
+        return self.environ.get(keys.ALIAS_SEND_TRAILERS)
+
+    def can_take_over(self):
+        """True when a WebSocket may take this connection over."""
+        return (self.takeover is not None and not self.http2
+                and self.socket is not None)
+
+    def start_session(self, start_response, headers):
+        """Send the 101 with *headers*; return the socket to speak on."""
+        sock = self.socket
+        if self.takeover == SR101:
+            start_response("101 Switching Protocols", headers)(b"")
+        else:
+            lines = ["HTTP/1.1 101 Switching Protocols"]
+            lines.extend("%s: %s" % pair for pair in headers)
+            sock.sendall(to_bytes("\r\n".join(lines) + "\r\n\r\n"))
+        sock.settimeout(None)  # the server's request timeout is not ours
+        return sock
+
+    def end_session(self, start_response):
+        """What the app returns once its session is over (the socket is shut
+        down by then); the server must write nothing more on it."""
+        return []
+
+
+class Gunicorn(Host):
+    """gunicorn: ``gunicorn.socket``; over HTTP/2 (gunicorn >= 25) that is
+    the shared connection, so never taken over.  ``sr101`` leaves the
+    connection clean."""
+
+    name = "gunicorn"
+    takeover = SR101
+    decodes_chunked = True
+
+    def find_socket(self):
+        return self.environ.get("gunicorn.socket")
+
+    def send_trailers(self):
+        return (self.environ.get("gunicorn.http2.send_trailers")
+                or Host.send_trailers(self))
+
+
+def _socket_behind(stream):
+    """The socket under a server's ``wsgi.input`` file object: ``raw._sock``
+    on Python 3's buffered files, ``_sock`` on Python 2's."""
+    stream = getattr(stream, "raw", stream)
+    return getattr(stream, "_sock", None)
+
+
+def _late_status(start_response):
+    """End a raw takeover on servers that insist on sending a response of
+    their own: give them a status; their write meets the shut-down socket,
+    which they take quietly as a client that left (werkzeug, wsgiref 3.7+)."""
+    start_response("101 Switching Protocols", [])
+    return []
+
+
+class Werkzeug(Host):
+    """werkzeug's development server: ``werkzeug.socket``.  It adds
+    ``Connection: close`` to every response, a 101 too, which breaks some
+    clients, so the 101 is written raw."""
+
+    name = "werkzeug"
+    takeover = RAW
+    decodes_chunked = True
+
+    def find_socket(self):
+        sock = self.environ.get("werkzeug.socket")
+        if sock is not None:
+            return sock
+        # werkzeug 1.0 on Python 2: wsgi.input is a plain file over the
+        # connection's descriptor; a duplicate of it is a usable socket.
+        if not hasattr(self.input, "fileno"):
+            return None
+        self.owns_socket = True
+        return socket.fromfd(self.input.fileno(), socket.AF_INET,
+                             socket.SOCK_STREAM)
+
+    def end_session(self, start_response):
+        if self.owns_socket:
+            # werkzeug 1.0 (Python 2) writes through a plain file, whose EPIPE
+            # is an IOError it logs; a socket.error is what it takes quietly.
+            raise socket.error(errno.EPIPE, "WebSocket session ended")
+        return _late_status(start_response)
+
+
+class Waitress(Host):
+    """waitress buffers every body and gives no socket; the process dies
+    if an app closes its connection, so there is no WebSocket here."""
+
+    name = "waitress"
+    decodes_chunked = True
+
+
+class WsgiRef(Host):
+    """wsgiref: the socket behind ``wsgi.input``; chunked bodies are not
+    decoded, so they cannot be read.  Only wsgiref 3.7+ takes a vanished
+    client quietly; before, every way out logs a traceback and writes a
+    500, so there is no WebSocket there."""
+
+    name = "wsgiref"
+    takeover = RAW if sys.version_info >= (3, 7) else None
+
+    def end_session(self, start_response):
+        return _late_status(start_response)
+
+    def find_socket(self):
+        return _socket_behind(self.input)
+
+
+def detect(environ):
+    """The ``Host`` serving this request."""
+    software = environ.get("SERVER_SOFTWARE", "")
+    if "gunicorn.socket" in environ:
+        return Gunicorn(environ)
+    if "werkzeug.socket" in environ or software.startswith("Werkzeug"):
+        return Werkzeug(environ)
+    if software.startswith("waitress"):
+        return Waitress(environ)
+    if software.startswith("WSGIServer/"):
+        return WsgiRef(environ)
+    return Host(environ)
