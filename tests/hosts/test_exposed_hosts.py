@@ -9,33 +9,18 @@ import hashlib
 import json
 import os
 import socket
-import sys
 
 import h11
 import pytest
 from wsproto.connection import Connection, ConnectionType
 from wsproto.events import CloseConnection, TextMessage
 
+from facts import ALL, NO_CHUNKED, NO_WEBSOCKET, TAKEOVER, sends_103
 from live import WAIT, LiveServer
 
 websocket = pytest.importorskip("websocket", reason="pip install websocket-client")
 
 
-# Facts about the servers, stated here rather than asked of the shim:
-# wsgiref lets an app drop a connection quietly only from Python 3.7 on,
-# and gunicorn sends real 103s (wsgi.early_hints) from version 25 on.
-QUIET_WSGIREF = sys.version_info >= (3, 7)
-TAKEOVER = ["gunicorn-sync", "gunicorn-gthread", "werkzeug"] + (
-    ["wsgiref"] if QUIET_WSGIREF else [])
-NO_WEBSOCKET = ["waitress"] + ([] if QUIET_WSGIREF else ["wsgiref"])
-ALL = TAKEOVER + NO_WEBSOCKET
-
-
-def sends_103(name):
-    if not name.startswith("gunicorn"):
-        return False
-    import gunicorn
-    return gunicorn.version_info >= (25,)
 APP = "probe_app:application"
 
 
@@ -218,7 +203,7 @@ FIVE_MIB = os.urandom(5 * 1024 * 1024)
 def test_chunked_upload(server):
     chunks = (FIVE_MIB[i:i + 65536] for i in range(0, len(FIVE_MIB), 65536))
     status, _, body = response_of(exchange(server, "POST", "/upload", body=chunks))
-    if server.name == "wsgiref":  # cannot decode chunked bodies: honest 411
+    if server.name in NO_CHUNKED:  # cannot decode chunked bodies: honest 411
         assert status == 411
         return
     assert status == 200
@@ -243,3 +228,20 @@ def test_third_party_middleware_stacks(name, stack):
         _, headers, _ = response_of(exchange(server, "GET", "/ng/page"))
         assert headers["x-push"] in ("early_hint", "link")
     assert "Traceback" not in server.final_output, server.final_output
+
+
+@pytest.mark.parametrize("framework", ["django", "flask"])
+@pytest.mark.parametrize("name", ALL)
+def test_legacy_frameworks_get_a_five_mib_chunked_upload(name, framework):
+    pytest.importorskip(framework, reason="pip install %s" % framework)
+    with LiveServer(name, "legacy_app:" + framework) as legacy:
+        chunks = (FIVE_MIB[i:i + 65536] for i in range(0, len(FIVE_MIB), 65536))
+        status, _, body = response_of(exchange(legacy, "POST", "/upload",
+                                               body=chunks))
+    assert "Traceback" not in legacy.final_output, legacy.final_output
+    if name in NO_CHUNKED:  # cannot decode chunked bodies: honest 411
+        assert status == 411
+        return
+    assert status == 200
+    assert json.loads(body.decode()) == {
+        "length": len(FIVE_MIB), "sha256": hashlib.sha256(FIVE_MIB).hexdigest()}

@@ -1,0 +1,35 @@
+"""docs/shims.rst's host table says what the host tests assert."""
+import io
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "hosts"))
+
+from facts import ALL, NO_CHUNKED, TAKEOVER  # noqa: E402
+
+
+def table_rows():
+    with io.open(os.path.join(HERE, os.pardir, "docs", "shims.rst"),
+                 encoding="utf-8") as handle:
+        text = handle.read()
+    table = text[text.index("What each server gives"):]
+    lines = [line for line in table.splitlines()[3:] if line.strip()]
+    borders = [i for i, line in enumerate(lines) if line.startswith("====")]
+    rows = {}
+    for line in lines[borders[1] + 1:borders[2]]:
+        cells = [cell.strip() for cell in line.split("  ") if cell.strip()]
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_every_tested_server_has_a_true_row():
+    rows = table_rows()
+    column = 0 if sys.version_info >= (3, 7) else 1
+    for name in ALL:
+        websocket, push, chunked = rows[name][column], rows[name][2], rows[name][3]
+        assert websocket == ("yes" if name in TAKEOVER else "no"), name
+        assert push == ("103 (gunicorn 25+)" if name.startswith("gunicorn")
+                        else "Link header"), name
+        assert chunked == ("411" if name in NO_CHUNKED else "yes"), name
+    assert sorted(rows) == sorted(ALL)
