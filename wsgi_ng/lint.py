@@ -19,6 +19,7 @@ import warnings
 
 from wsgi_ng import keys
 from wsgi_ng.errors import LocalProtocolError
+from wsgi_ng.iterables import WrappedBody
 from wsgi_ng.validate import check_body_block, check_headers, check_status
 
 _CALLABLES = (keys.PUSH, keys.EARLY_HINTS, keys.SEND_TRAILERS)
@@ -163,11 +164,11 @@ def _boolean(name, value):
     return value
 
 
-class _LintedBody(object):
+class _LintedBody(WrappedBody):
     """The app's iterable, checked block by block; ``close()`` passes on."""
 
     def __init__(self, result, request):
-        self._result = result
+        WrappedBody.__init__(self, result)
         self._request = request
 
     def __iter__(self):
@@ -182,11 +183,6 @@ class _LintedBody(object):
             request.headers_out = request.headers_out or bool(block)
             yield block
         request.body_ended = True
-
-    def close(self):
-        close = getattr(self._result, "close", None)
-        if close is not None:
-            close()
 
 
 class LintMiddleware(object):

@@ -26,6 +26,7 @@ from wsgi_ng.errors import (
     HeaderError, LocalProtocolError, StateError, Timeout, WsgiNgError,
 )
 from wsgi_ng.host import RequestContext
+from wsgi_ng.iterables import close_iterable
 from wsgi_ng.validate import check_body_block, check_headers, check_status
 from wsgi_ng.websocket import (
     DEFAULT_MAX_MESSAGE_SIZE, FrameChannel, SocketStream, WebSocket,
@@ -172,9 +173,7 @@ def consume(result, exchange):
             exchange.write(block)
         exchange.finish()
     finally:
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
+        close_iterable(result)
 
 
 class Client(object):
@@ -376,9 +375,7 @@ class _WebSocketExchange(object):
                     raise StateError("an app that accepted a WebSocket must "
                                      "return an empty body, got %r" % block[:40])
         finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
+            close_iterable(result)
 
     def __enter__(self):
         client = self.client

@@ -20,16 +20,16 @@ untouched; ``close()`` reaches the app exactly once.
 import logging
 
 from wsgi_ng import keys
+from wsgi_ng.iterables import WrappedBody
 from wsgi_ng.shims.dechunk import Dechunker
-from wsgi_ng.shims.spool import BodyTooLarge, declared_length, needs_spooling, spool
+from wsgi_ng.shims.spool import (
+    DEFAULT_MAX_BODY_SIZE, DEFAULT_SPOOL_MEMORY, BodyTooLarge, declared_length,
+    needs_spooling, spool,
+)
 from wsgi_ng.validate import CONNECTION_SPECIFIC, check_body_block
 
 log = logging.getLogger("wsgi_ng.shims")
 
-#: Largest request body a contained app is given, by default (32 MiB).
-DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024
-#: Spooled bodies up to this size stay in memory (1 MiB).
-DEFAULT_SPOOL_MEMORY = 1024 * 1024
 #: On HTTP/1.1 the host frames and manages the connection itself.
 _HTTP1_DROPPED = frozenset(["transfer-encoding", "upgrade", "keep-alive",
                             "proxy-connection"])
@@ -170,13 +170,12 @@ class _Call(object):
         return [(n, v) for n, v in headers if n.lower() not in dropped]
 
 
-class _Body(object):
+class _Body(WrappedBody):
     """The app's iterable with the shim's transformations applied."""
 
     def __init__(self, result, call):
-        self._result = result
+        WrappedBody.__init__(self, result)
         self._call = call
-        self._closed = False
 
     def __iter__(self):
         call = self._call
@@ -195,13 +194,8 @@ class _Body(object):
                 call.environ[keys.SEND_TRAILERS](call.dechunker.trailers)
 
     def close(self):
-        if self._closed:
-            return
-        self._closed = True
         try:
-            close = getattr(self._result, "close", None)
-            if close is not None:
-                close()
+            WrappedBody.close(self)
         finally:
             if self._call.spooled is not None:
                 self._call.spooled.close()

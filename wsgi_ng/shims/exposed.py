@@ -16,20 +16,21 @@ import io
 import logging
 
 from wsgi_ng import keys
+from wsgi_ng.errors import StateError
 from wsgi_ng.handshake import accept_response, websocket_offer
 from wsgi_ng.host import RequestContext
-from wsgi_ng.errors import StateError
+from wsgi_ng.iterables import WrappedBody, close_iterable
 from wsgi_ng.shims.hosts import detect
-from wsgi_ng.shims.spool import BodyTooLarge, declared_length, spool
+from wsgi_ng.shims.spool import (
+    DEFAULT_MAX_BODY_SIZE, DEFAULT_SPOOL_MEMORY, BodyTooLarge, declared_length,
+    spool,
+)
 from wsgi_ng.validate import check_body_block, check_headers, check_status
 from wsgi_ng.websocket import (
     DEFAULT_MAX_MESSAGE_SIZE, FrameChannel, SocketStream, WebSocket,
 )
 
 log = logging.getLogger("wsgi_ng.shims")
-
-DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024
-
 
 def to_wsgi(app, max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
             max_body_size=DEFAULT_MAX_BODY_SIZE, compress=True):
@@ -116,7 +117,7 @@ class _Exposure(object):
             return "411 Length Required", "send a Content-Length\n"
         try:
             body, length = spool(environ["wsgi.input"], self.shim.max_body_size,
-                                 1024 * 1024)
+                                 DEFAULT_SPOOL_MEMORY)
         except BodyTooLarge:
             log.warning("request body over max_body_size=%d; answered 413",
                         self.shim.max_body_size)
@@ -189,21 +190,18 @@ class _Exposure(object):
             self._end_session(1011)
             raise
         finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
+            close_iterable(result)
         self._end_session(1000)
         return self.host.end_session(self.host_start_response)
 
 
-class _Body(object):
+class _Body(WrappedBody):
     """The app's body: headers sent with the first non-empty block, trailers
     handed to the server's hook at the end, ``close()`` passed on once."""
 
     def __init__(self, result, exposure):
-        self._result = result
+        WrappedBody.__init__(self, result)
         self._exposure = exposure
-        self._closed = False
 
     def __iter__(self):
         exposure = self._exposure
@@ -216,10 +214,3 @@ class _Body(object):
         exposure.context.end_body()
         if exposure.context.trailers:
             exposure.host.send_trailers()(exposure.context.trailers)
-
-    def close(self):
-        if not self._closed:
-            self._closed = True
-            close = getattr(self._result, "close", None)
-            if close is not None:
-                close()

@@ -11,6 +11,10 @@ import tempfile
 from wsgi_ng import keys
 
 _CHUNK = 65536
+#: Largest request body a shim reads for an app, by default (32 MiB).
+DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024
+#: Spooled bodies up to this size stay in memory (1 MiB).
+DEFAULT_SPOOL_MEMORY = 1024 * 1024
 
 
 class BodyTooLarge(Exception):
