@@ -32,6 +32,7 @@ from wsgi_ng.websocket import (
 
 log = logging.getLogger("wsgi_ng.shims")
 
+
 def to_wsgi(app, max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
             max_body_size=DEFAULT_MAX_BODY_SIZE, compress=True):
     """Expose the wsgi-ng *app* through a plain WSGI server; idempotent."""
