@@ -5,9 +5,23 @@ import sys
 
 #: wsgiref lets an app's vanished client pass quietly only from Python 3.7.
 QUIET_WSGIREF = sys.version_info >= (3, 7)
-TAKEOVER = ["gunicorn-sync", "gunicorn-gthread", "werkzeug"] + (
-    ["wsgiref"] if QUIET_WSGIREF else [])
-NO_WEBSOCKET = ["waitress"] + ([] if QUIET_WSGIREF else ["wsgiref"])
+
+
+def _version(module):
+    try:
+        version = __import__(module).__version__.split(".")
+    except ImportError:
+        return (0, 0)
+    return int(version[0]), int(version[1])
+
+
+#: eventlet 0.41 takes WebSocket sessions cleanly; 0.30 (Python 2) does not.
+EVENTLET_WEBSOCKET = _version("eventlet") >= (0, 41)
+TAKEOVER = ["gunicorn-sync", "gunicorn-gthread", "gunicorn-gevent", "werkzeug",
+            "gevent", "cheroot"] + (["wsgiref"] if QUIET_WSGIREF else []) + (
+    ["eventlet"] if EVENTLET_WEBSOCKET else [])
+NO_WEBSOCKET = ["waitress"] + ([] if QUIET_WSGIREF else ["wsgiref"]) + (
+    [] if EVENTLET_WEBSOCKET else ["eventlet"])
 ALL = TAKEOVER + NO_WEBSOCKET
 #: Servers that cannot decode a chunked request body: to_wsgi answers 411.
 NO_CHUNKED = ["wsgiref"]

@@ -25,17 +25,18 @@ def listening_socket():
     return sock
 
 
-def werkzeug(app):
+def werkzeug(spec):
     from werkzeug.serving import make_server
-    make_server("127.0.0.1", 0, app, threaded=True, fd=LISTEN_FD).serve_forever()
+    make_server("127.0.0.1", 0, load(spec), threaded=True,
+                fd=LISTEN_FD).serve_forever()
 
 
-def waitress(app):
+def waitress(spec):
     from waitress import serve
-    serve(app, sockets=[listening_socket()], threads=4)
+    serve(load(spec), sockets=[listening_socket()], threads=4)
 
 
-def wsgiref(app):
+def wsgiref(spec):
     from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
     class InheritedSocketServer(WSGIServer):
@@ -47,12 +48,32 @@ def wsgiref(app):
     server = InheritedSocketServer(("127.0.0.1", 0), WSGIRequestHandler,
                                    bind_and_activate=False)
     server.server_bind()  # adopts the inherited, already listening socket
-    server.set_app(app)
+    server.set_app(load(spec))
     server.serve_forever()
 
 
-SERVERS = {"werkzeug": werkzeug, "waitress": waitress, "wsgiref": wsgiref}
+def gevent(spec):
+    from gevent import monkey
+    monkey.patch_all()  # how gevent apps are deployed
+    from gevent.pywsgi import WSGIServer
+    WSGIServer(listening_socket(), load(spec)).serve_forever()
+
+
+def eventlet(spec):
+    import eventlet
+    import eventlet.wsgi
+    eventlet.monkey_patch()  # how eventlet apps are deployed: first thing
+    eventlet.wsgi.server(listening_socket(), load(spec))
+
+
+def cheroot(spec):  # cheroot adopts the LISTEN_FDS socket by itself
+    from cheroot.wsgi import Server
+    Server(("127.0.0.1", 0), load(spec), numthreads=4).start()
+
+
+SERVERS = {"werkzeug": werkzeug, "waitress": waitress, "wsgiref": wsgiref,
+           "gevent": gevent, "eventlet": eventlet, "cheroot": cheroot}
 
 if __name__ == "__main__":
     sys.path.insert(0, ".")
-    SERVERS[sys.argv[1]](load(sys.argv[2]))
+    SERVERS[sys.argv[1]](sys.argv[2])  # each loads the app after patching

@@ -37,6 +37,10 @@ SERVERS = {
     "werkzeug": ("werkzeug", launched("werkzeug")),
     "waitress": ("waitress", launched("waitress")),
     "wsgiref": ("wsgiref", launched("wsgiref")),
+    "gunicorn-gevent": ("gevent", gunicorn("gevent")),
+    "gevent": ("gevent", launched("gevent")),
+    "eventlet": ("eventlet", launched("eventlet")),
+    "cheroot": ("cheroot", launched("cheroot")),
 }
 
 

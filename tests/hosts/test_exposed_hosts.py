@@ -12,7 +12,7 @@ import socket
 
 import h11
 import pytest
-from wsproto.connection import Connection, ConnectionType
+from wsproto.connection import Connection, ConnectionState, ConnectionType
 from wsproto.events import CloseConnection, TextMessage
 
 from facts import ALL, NO_CHUNKED, NO_WEBSOCKET, TAKEOVER, sends_103
@@ -121,13 +121,16 @@ def raw_handshake(server):
     assert head.startswith(b"HTTP/1.1 101 "), head
     expected = base64.b64encode(hashlib.sha1(
         (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
-    assert b"Sec-WebSocket-Accept: " + expected in head
+    fields = dict(line.split(b": ", 1) for line in head.split(b"\r\n")[1:] if line)
+    accept = dict((name.lower(), value) for name, value in fields.items())
+    assert accept[b"sec-websocket-accept"] == expected  # names are case-blind
     return sock
 
 
 def read_to_eof(sock, conn):
-    """Collect events until the server closes the TCP connection; return
-    them and the bytes that came after the server's close frame."""
+    """Collect events until the server closes the TCP connection, answering
+    its close frame at once as a client must; return the events and the
+    bytes that came after the server's close frame."""
     events, after_close = [], b""
     while True:
         data = sock.recv(65536)
@@ -137,7 +140,11 @@ def read_to_eof(sock, conn):
             after_close += data
             continue
         conn.receive_data(data)
-        events.extend(conn.events())
+        for event in conn.events():
+            events.append(event)
+            if isinstance(event, CloseConnection) and \
+                    conn.state is ConnectionState.REMOTE_CLOSING:
+                sock.sendall(bytes(conn.send(event.response())))
 
 
 @pytest.mark.parametrize("initiator", ["client", "server"])
@@ -156,8 +163,6 @@ def test_close_handshake_and_nothing_written_afterwards(name, initiator):
         closes = [e for e in events if isinstance(e, CloseConnection)]
         assert [c.code for c in closes] == [expected]
         assert after_close == b"", "the server wrote after the session"
-        if initiator == "server":
-            sock.sendall(bytes(conn.send(closes[0].response())))
         sock.close()
         assert server_is_still_serving(server)
     assert "Traceback" not in server.final_output, server.final_output
