@@ -12,18 +12,15 @@ import six
 
 PY2 = six.PY2
 text_type = six.text_type
-native_str = str
 reraise = six.reraise
 
 if PY2:
-    import Queue as queue  # noqa: N813,F401
     monotonic = time.time
 
     def to_native(value, encoding="latin-1"):
         """Return *value* as a native ``str`` (bytes on 2.7)."""
         return value if isinstance(value, str) else value.encode(encoding)
 else:
-    import queue  # noqa: F401
     monotonic = time.monotonic
 
     def to_native(value, encoding="latin-1"):
@@ -41,7 +38,7 @@ def to_bytes(value, encoding="latin-1"):
 
 def is_native(value):
     """True when *value* is a native ``str``, the type PEP 3333 asks for."""
-    return type(value) is native_str
+    return type(value) is str
 
 
 def wait_readable(sock, timeout):
@@ -69,10 +66,8 @@ def wait_readable(sock, timeout):
 
 if PY2:
     from urllib import unquote as _unquote_to_native
-    from urlparse import urlsplit  # noqa: F401
 else:
     from urllib.parse import unquote_to_bytes as _unquote_bytes
-    from urllib.parse import urlsplit  # noqa: F401
 
     def _unquote_to_native(path):
         return _unquote_bytes(path).decode("latin-1")

@@ -22,7 +22,7 @@ import posixpath
 from wsgi_ng import keys
 from wsgi_ng._compat import is_native
 from wsgi_ng.errors import HeaderError, StateError
-from wsgi_ng.validate import check_header
+from wsgi_ng.validate import check_header, check_headers
 
 #: ``as=`` values browsers need to use a preload, by file extension.
 _PRELOAD_AS = {
@@ -57,17 +57,12 @@ def preload_link(path):
 
 
 def _check_hint_headers(headers, what):
+    """The header list an ``ng.`` callable was given, validated; a tuple of
+    pairs is accepted as well as a list."""
     if headers is None:
         return []
-    if not isinstance(headers, (list, tuple)):
-        raise HeaderError("%s headers must be a list of (name, value) tuples"
-                          % what)
-    headers = list(headers)
-    for item in headers:
-        if not isinstance(item, tuple) or len(item) != 2:
-            raise HeaderError("%s header %r is not a (name, value) tuple"
-                              % (what, item))
-        check_header(*item)
+    headers = list(headers) if type(headers) is tuple else headers
+    check_headers(headers, what="%s headers" % what)
     return headers
 
 

@@ -56,16 +56,18 @@ def check_header(name, value):
                 "or percent-escape it" % (name, value))
 
 
-def check_headers(headers, http2=False):
+def check_headers(headers, http2=False, what="headers"):
     """Validate a WSGI header list; on HTTP/2 also refuse connection-specific
-    fields, which an HTTP/2 peer must treat as malformed."""
+    fields, which an HTTP/2 peer must treat as malformed.  *what* names the
+    list in error messages (e.g. "ng.push() headers")."""
     if type(headers) is not list:
         raise HeaderError(
-            "headers must be a list of (name, value) tuples (PEP 3333), "
-            "got %s" % type(headers).__name__)
+            "%s must be a list of (name, value) tuples (PEP 3333), "
+            "got %s" % (what, type(headers).__name__))
     for item in headers:
         if type(item) is not tuple or len(item) != 2:
-            raise HeaderError("header %r is not a (name, value) tuple" % (item,))
+            raise HeaderError("%s: %r is not a (name, value) tuple"
+                              % (what, item))
         check_header(*item)
         if http2 and item[0].lower() in CONNECTION_SPECIFIC:
             raise HeaderError(

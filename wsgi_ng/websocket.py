@@ -105,7 +105,6 @@ class FrameChannel(object):
         role = ConnectionType.CLIENT if client else ConnectionType.SERVER
         self._conn = Connection(role, extensions, trailing_data)
         self._stream = stream
-        self._client = client
         self.max_message_size = max_message_size
         self.close_timeout = close_timeout
         self._proto_lock = threading.Lock()
@@ -126,19 +125,31 @@ class FrameChannel(object):
         return self.close_code is not None
 
     # -- sending ---------------------------------------------------------
-    def _send_event(self, event):
+    def _write(self, event, allowed=(ConnectionState.OPEN,)):
+        """Encode *event* and write it, if the connection is in an *allowed*
+        state; returns whether it went out.  Frames never interleave: the
+        write lock is held across encoding and writing.  A close frame's
+        code is recorded as it is encoded.  Raises ``ConnectionClosed`` if
+        the peer is gone."""
         with self._write_lock:
             with self._proto_lock:
-                if self._conn.state not in (ConnectionState.OPEN,
-                                            ConnectionState.REMOTE_CLOSING):
-                    raise ConnectionClosed(self.close_code or ABNORMAL_CLOSURE,
-                                           self.close_reason)
+                if self._conn.state not in allowed:
+                    return False
                 data = bytes(self._conn.send(event))
+                if isinstance(event, CloseConnection) and self.close_code is None:
+                    self.close_code = event.code
+                    self.close_reason = event.reason or ""
             try:
                 self._stream.send(data)
             except ConnectionClosed:
                 self._lost()
                 raise
+        return True
+
+    def _send_event(self, event):
+        if not self._write(event):
+            raise ConnectionClosed(self.close_code or ABNORMAL_CLOSURE,
+                                   self.close_reason)
 
     def send(self, message):
         """Send one text (``unicode``/``str``) or binary (``bytes``) message."""
@@ -149,9 +160,6 @@ class FrameChannel(object):
         else:
             raise BodyError("a WebSocket message must be text or bytes, got %s"
                             % type(message).__name__)
-        if self._conn.state is not ConnectionState.OPEN:
-            raise ConnectionClosed(self.close_code or ABNORMAL_CLOSURE,
-                                   self.close_reason)
         self._send_event(event)
 
     def ping(self, data=b""):
@@ -164,19 +172,10 @@ class FrameChannel(object):
         Waits up to ``close_timeout`` for the peer's close frame unless
         another thread is receiving, in which case that thread sees it.
         """
-        with self._write_lock:
-            with self._proto_lock:
-                state = self._conn.state
-                data = None
-                if state is ConnectionState.OPEN:
-                    data = bytes(self._conn.send(
-                        CloseConnection(code=code, reason=reason)))
-                    self.close_code, self.close_reason = code, reason
-            if data is not None:
-                try:
-                    self._stream.send(data)
-                except ConnectionClosed:
-                    self._lost()
+        try:
+            self._write(CloseConnection(code=code, reason=reason))
+        except ConnectionClosed:
+            pass  # recorded as 1006; nothing left to wait for
         if self._recv_lock.acquire(False):
             try:
                 self._drain_until_closed()
@@ -231,7 +230,7 @@ class FrameChannel(object):
             return self._collect(event)
         if isinstance(event, Ping):
             try:
-                self._send_event(event.response())
+                self._write(event.response())
             except ConnectionClosed:
                 pass  # the close that follows is reported instead
             return None
@@ -259,23 +258,23 @@ class FrameChannel(object):
         return parts[0] if len(parts) == 1 else empty.join(parts)
 
     def _on_close(self, event):
-        reply = None
         with self._proto_lock:
-            if self._conn.state is ConnectionState.REMOTE_CLOSING:
-                reply = event.response()
-            elif self._conn.state is ConnectionState.OPEN:  # a framing error
-                reply = CloseConnection(code=event.code, reason=event.reason)
+            state = self._conn.state
+        if state is ConnectionState.REMOTE_CLOSING:
+            reply = event.response()
+        elif state is ConnectionState.OPEN:  # a framing error
+            reply = CloseConnection(code=event.code, reason=event.reason)
+        else:
+            reply = None  # the answer to our own close frame
         if self.close_code is None or reply is not None:
             self.close_code = int(event.code)
             self.close_reason = event.reason or ""
         if reply is not None:
-            with self._write_lock:
-                with self._proto_lock:
-                    data = bytes(self._conn.send(reply))
-                try:
-                    self._stream.send(data)
-                except ConnectionClosed:
-                    pass  # the peer is gone already; closing anyway
+            try:
+                self._write(reply, (ConnectionState.REMOTE_CLOSING,
+                                    ConnectionState.OPEN))
+            except ConnectionClosed:
+                pass  # the peer is gone already; closing anyway
         self._close_stream()
 
     def _lost(self):

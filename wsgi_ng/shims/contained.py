@@ -24,7 +24,7 @@ from wsgi_ng.iterables import WrappedBody
 from wsgi_ng.shims.dechunk import Dechunker
 from wsgi_ng.shims.spool import (
     DEFAULT_MAX_BODY_SIZE, DEFAULT_SPOOL_MEMORY, BodyTooLarge, declared_length,
-    needs_spooling, spool,
+    needs_spooling, refuse, spool,
 )
 from wsgi_ng.validate import CONNECTION_SPECIFIC, check_body_block
 
@@ -61,13 +61,6 @@ class ContainedApp(object):
         return _Call(self, environ, start_response).run()
 
 
-def _plain_response(start_response, status, text):
-    body = text.encode("utf-8")
-    start_response(status, [("Content-Type", "text/plain; charset=utf-8"),
-                            ("Content-Length", str(len(body)))])
-    return [body]
-
-
 def join_cookies(value):
     """Repair ``HTTP_COOKIE`` joined with ``", "`` by an HTTP/2 bridge.
 
@@ -101,8 +94,8 @@ class _Call(object):
         except ValueError:
             log.warning("bad Content-Length %r; answered 400",
                         environ.get("CONTENT_LENGTH"))
-            return _plain_response(self.host_start_response, "400 Bad Request",
-                                   "invalid Content-Length\n")
+            return refuse(self.host_start_response, "400 Bad Request",
+                          "invalid Content-Length\n")
         limit = self.shim.max_body_size
         try:
             if length is not None and length > limit:
@@ -118,9 +111,8 @@ class _Call(object):
             log.warning("%s %s: request body over max_body_size=%d; answered "
                         "413", environ.get("REQUEST_METHOD"),
                         environ.get("PATH_INFO"), limit)
-            return _plain_response(self.host_start_response,
-                                   "413 Content Too Large",
-                                   "request body too large\n")
+            return refuse(self.host_start_response, "413 Content Too Large",
+                          "request body too large\n")
         if self.http2 and "HTTP_COOKIE" in environ:
             environ["HTTP_COOKIE"] = join_cookies(environ["HTTP_COOKIE"])
         if keys.FEATURES in environ:

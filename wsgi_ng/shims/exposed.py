@@ -23,7 +23,7 @@ from wsgi_ng.iterables import WrappedBody, close_iterable
 from wsgi_ng.shims.hosts import detect
 from wsgi_ng.shims.spool import (
     DEFAULT_MAX_BODY_SIZE, DEFAULT_SPOOL_MEMORY, BodyTooLarge, declared_length,
-    spool,
+    refuse, spool,
 )
 from wsgi_ng.validate import check_body_block, check_headers, check_status
 from wsgi_ng.websocket import (
@@ -76,7 +76,7 @@ class _Exposure(object):
         environ = self.environ
         refusal = self._prepare_body()
         if refusal is not None:
-            return self._plain(*refusal)
+            return refuse(self.host_start_response, *refusal)
         self.offer = websocket_offer(environ)
         if self.offer is not None and self.host.can_take_over():
             self.session = WebSocket(self.offer.subprotocols,
@@ -127,13 +127,6 @@ class _Exposure(object):
         environ["CONTENT_LENGTH"] = str(length)
         environ[keys.INPUT_TERMINATED] = True
         return None
-
-    def _plain(self, status, text):
-        body = text.encode("utf-8")
-        self.host_start_response(status, [
-            ("Content-Type", "text/plain; charset=utf-8"),
-            ("Content-Length", str(len(body)))])
-        return [body]
 
     # -- response: start_response held until the first block -------------
     def start_response(self, status, headers, exc_info=None):

@@ -25,6 +25,15 @@ class BodyTooLarge(Exception):
         self.limit = limit
 
 
+def refuse(start_response, status, text):
+    """Answer with a short plain-text error (400, 411, 413) instead of
+    calling the app."""
+    body = text.encode("utf-8")
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"),
+                            ("Content-Length", str(len(body)))])
+    return [body]
+
+
 def declared_length(environ):
     """The request's ``CONTENT_LENGTH`` as an int, or None when absent."""
     value = environ.get("CONTENT_LENGTH", "")
