@@ -34,6 +34,7 @@ from wsgi_ng.errors import (
     BodyError, ConnectionClosed, LocalProtocolError, MessageTooBig,
     StateError, Timeout,
 )
+from wsgi_ng.iterables import close_iterable
 from wsgi_ng.validate import check_headers
 
 #: Default cap on one reassembled message, in bytes (UTF-8 bytes for text).
@@ -383,3 +384,27 @@ class WebSocket(object):
     def close_reason(self):
         """The close reason text (``""`` when none was given)."""
         return "" if self._channel is None else self._channel.close_reason
+
+
+def end_session(session, code):
+    """Close an accepted *session* with *code* unless it is closed already."""
+    if session is not None and session.state is WebSocket.ACCEPTED \
+            and not session.closed:
+        session.close(code)
+
+
+def finish_session(session, result):
+    """A host's duty once an app that accepted *session* returned *result*:
+    the result must be empty; the session ends with 1000, or 1011 when the
+    app failed; ``close()`` is called on the result."""
+    try:
+        for block in result:
+            if block:
+                raise StateError("an app that accepted a WebSocket must "
+                                 "return an empty iterable")
+    except BaseException:
+        end_session(session, 1011)
+        raise
+    finally:
+        close_iterable(result)
+    end_session(session, 1000)

@@ -1,11 +1,18 @@
 """Real WSGI servers in child processes, for tests that talk to them over
-sockets.  Each server gets a listening socket this process bound on
-127.0.0.1, so there is no start-up race and nothing to poll."""
+sockets.
+
+Most servers get a listening socket this process bound on 127.0.0.1
+(systemd socket activation), so there is no start-up race and nothing to
+poll.  Apache cannot adopt a socket; for it the port is chosen here and
+connecting is retried, boundedly, until it answers.
+"""
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 import pytest
 
@@ -13,15 +20,28 @@ from process import wait_bounded
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WAIT = 10.0  # bound on every wait for a server
+BIN = os.path.dirname(sys.executable)
 
 
-def gunicorn(worker, threads=1):
+def gunicorn(worker, threads=1, options=()):
     def argv(app):
         return [sys.executable, "-m", "gunicorn.app.wsgiapp",
                 "--worker-class", worker,
                 "--threads", str(threads), "--workers", "1",
-                "--graceful-timeout", "2", "--log-level", "info", app]
+                "--graceful-timeout", "2", "--log-level", "info"
+                ] + list(options) + [app]
     return argv
+
+
+def uwsgi(app):
+    """uWSGI with its own HTTP parser and threads, as it is deployed
+    without a front proxy; ``fd://3`` names the inherited socket, so the
+    systemd variables (which would register it twice) are dropped."""
+    return ["env", "-u", "LISTEN_FDS", "-u", "LISTEN_PID",
+            os.path.join(BIN, "uwsgi"),
+            "--http-socket", "fd://3", "--module", app, "--pythonpath", HERE,
+            "--master", "--processes", "1", "--threads", "4",
+            "--die-on-term", "--need-app", "--strict", "--buffer-size", "65535"]
 
 
 def launched(server):
@@ -30,43 +50,133 @@ def launched(server):
     return argv
 
 
-#: server name -> (the module it needs, how to start it)
+def mod_wsgi(*options):
+    """Apache + mod_wsgi through ``mod_wsgi-express``, built by pip against
+    this interpreter; chunked request bodies switched on (else 411)."""
+    def argv(app, port, root):
+        module, _, name = app.partition(":")
+        user = ["--user", "www-data", "--group", "www-data"] if (
+            os.geteuid() == 0) else []  # Apache refuses to serve as root
+        return [os.path.join(BIN, "mod_wsgi-express"), "start-server",
+                "--application-type", "module", module,
+                "--callable-object", name, "--python-path", HERE,
+                "--host", "127.0.0.1", "--port", str(port),
+                "--server-root", root, "--log-to-terminal", "--log-level", "info",
+                "--processes", "1", "--threads", "4", "--locale", "C.UTF-8",
+                "--chunked-request"] + user + list(options)
+    return argv
+
+
+def module(name):
+    def installed():
+        try:
+            __import__(name)
+        except ImportError:
+            return False
+        return True
+    return installed
+
+
+def program(name):
+    return lambda: os.path.exists(os.path.join(BIN, name))
+
+
+#: server name -> (pip package, is it installed, how to start it)
 SERVERS = {
-    "gunicorn-sync": ("gunicorn", gunicorn("sync")),
-    "gunicorn-gthread": ("gunicorn", gunicorn("gthread", threads=4)),
-    "werkzeug": ("werkzeug", launched("werkzeug")),
-    "waitress": ("waitress", launched("waitress")),
-    "wsgiref": ("wsgiref", launched("wsgiref")),
-    "gunicorn-gevent": ("gevent", gunicorn("gevent")),
-    "gevent": ("gevent", launched("gevent")),
-    "eventlet": ("eventlet", launched("eventlet")),
-    "cheroot": ("cheroot", launched("cheroot")),
+    "gunicorn-sync": ("gunicorn", module("gunicorn"), gunicorn("sync")),
+    "gunicorn-gthread": ("gunicorn", module("gunicorn"),
+                         gunicorn("gthread", threads=4)),
+    # gunicorn >= 25: HTTP/2 by prior knowledge next to HTTP/1.1
+    "gunicorn-h2": ("gunicorn", module("gunicorn"), gunicorn(
+        "gthread", threads=4, options=["--http-protocols", "h2,h1",
+                                       "--http2-cleartext", "prior-knowledge"])),
+    "werkzeug": ("werkzeug", module("werkzeug"), launched("werkzeug")),
+    "waitress": ("waitress", module("waitress"), launched("waitress")),
+    "wsgiref": ("wsgiref", module("wsgiref"), launched("wsgiref")),
+    "gunicorn-gevent": ("gevent", module("gevent"), gunicorn("gevent")),
+    "gevent": ("gevent", module("gevent"), launched("gevent")),
+    "eventlet": ("eventlet", module("eventlet"), launched("eventlet")),
+    "cheroot": ("cheroot", module("cheroot"), launched("cheroot")),
+    "uwsgi": ("uwsgi", program("uwsgi"), uwsgi),
+    "mod_wsgi": ("mod_wsgi", program("mod_wsgi-express"), mod_wsgi()),
+    # mod_http2 next to HTTP/1.1; the app in a daemon process (the default)
+    # or inside the Apache worker (embedded)
+    "mod_wsgi-h2": ("mod_wsgi", program("mod_wsgi-express"),
+                    mod_wsgi("--http2")),
+    "mod_wsgi-embedded-h2": ("mod_wsgi", program("mod_wsgi-express"),
+                             mod_wsgi("--http2", "--embedded-mode")),
 }
+
+
+def require(name):
+    """Skip (or, with ``WSGI_NG_REQUIRE_SERVERS=1`` as in CI, fail) when the
+    server *name* is not installed, saying how to install it."""
+    package, installed, _ = SERVERS[name]
+    if not installed():
+        reason = "%s is not installed: pip install %s" % (name, package)
+        if os.environ.get("WSGI_NG_REQUIRE_SERVERS"):
+            pytest.fail(reason)
+        pytest.skip(reason)
 
 
 class LiveServer(object):
     """``with LiveServer("gunicorn-sync", "probe_app:application") as srv``"""
 
     def __init__(self, name, app):
-        module, self._argv = SERVERS[name]
-        pytest.importorskip(module, reason="pip install %s" % module)
+        require(name)
         self.name = name
         self.app = app
+        self._argv = SERVERS[name][2]
+        self.listener = self.root = None
 
     def __enter__(self):
+        self.log = tempfile.TemporaryFile()
+        options = {}
+        if self.name.startswith("mod_wsgi"):
+            command = self._apache_command()
+            # Apache's Python runs as www-data, which cannot write coverage
+            # data here: it must not inherit the measuring.
+            options["env"] = dict((key, value) for key, value in os.environ.items()
+                                  if not key.startswith("COVERAGE_PROCESS"))
+        else:
+            command = self._activated_command()
+            fd = self.listener.fileno()
+            options = {"pass_fds": [fd]} if sys.version_info[0] > 2 else {
+                "close_fds": False}
+        self.process = subprocess.Popen(command, cwd=HERE, stdout=self.log,
+                                        stderr=subprocess.STDOUT, **options)
+        if self.listener is None:
+            self._wait_until_listening()
+        return self
+
+    def _activated_command(self):
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(128)
         self.port = self.listener.getsockname()[1]
-        fd = self.listener.fileno()
-        self.log = tempfile.TemporaryFile()
-        command = ["bash", "-c", 'exec 3<&%d; LISTEN_FDS=1 LISTEN_PID=$$ exec "$@"'
-                   % fd, "bash"] + self._argv(self.app)
-        options = {"pass_fds": [fd]} if sys.version_info[0] > 2 else {
-            "close_fds": False}
-        self.process = subprocess.Popen(command, cwd=HERE, stdout=self.log,
-                                        stderr=subprocess.STDOUT, **options)
-        return self
+        return ["bash", "-c", 'exec 3<&%d; LISTEN_FDS=1 LISTEN_PID=$$ exec "$@"'
+                % self.listener.fileno(), "bash"] + self._argv(self.app)
+
+    def _apache_command(self):
+        probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        probe.bind(("127.0.0.1", 0))  # a free port, released for Apache
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.root = tempfile.mkdtemp(prefix="wsgi-ng-apache-")
+        os.chmod(self.root, 0o755)  # Apache's workers run as www-data
+        return self._argv(self.app, self.port, self.root)
+
+    def _wait_until_listening(self):
+        deadline = time.time() + WAIT
+        while True:
+            try:
+                self.connect(timeout=WAIT).close()
+                return
+            except socket.error:
+                if not self.alive() or time.time() > deadline:
+                    raise AssertionError("%s did not start:\n%s" % (
+                        self.name, self.output()))
+                time.sleep(0.05)  # Apache binds a moment after it starts
 
     def connect(self, timeout=WAIT):
         return socket.create_connection(("127.0.0.1", self.port), timeout)
@@ -84,10 +194,13 @@ class LiveServer(object):
         return self.process.poll() is None
 
     def __exit__(self, *exc):
-        self.listener.close()
+        if self.listener is not None:
+            self.listener.close()
         if self.alive():
             self.process.terminate()
             wait_bounded(self.process, WAIT)
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
         self.final_output = self.output()
         self.log.close()
         if exc[0] is not None:  # shown by pytest with the failure

@@ -45,11 +45,23 @@ def features(environ, start_response):
     return [data]
 
 
-ROUTES = {"/ws": echo, "/page": page, "/upload": upload, "/features": features}
+def stylesheet(environ, start_response):
+    """What ``/page`` preloads (Apache's mod_http2 pushes it)."""
+    start_response("200 OK", [("Content-Type", "text/css")])
+    return [b"h1 { color: teal; }\n"]
+
+
+def not_found(environ, start_response):
+    start_response("404 Not Found", [("Content-Type", "text/plain")])
+    return [b"not found\n"]
+
+
+ROUTES = {"/ws": echo, "/page": page, "/upload": upload, "/features": features,
+          "/app.css": stylesheet}
 
 
 def ng_app(environ, start_response):
-    return ROUTES[environ["PATH_INFO"]](environ, start_response)
+    return ROUTES.get(environ["PATH_INFO"], not_found)(environ, start_response)
 
 
 application = to_wsgi(ng_app)

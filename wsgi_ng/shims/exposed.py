@@ -19,7 +19,7 @@ from wsgi_ng import keys
 from wsgi_ng.errors import StateError
 from wsgi_ng.handshake import accept_response, websocket_offer
 from wsgi_ng.host import RequestContext
-from wsgi_ng.iterables import WrappedBody, close_iterable
+from wsgi_ng.iterables import WrappedBody
 from wsgi_ng.shims.hosts import detect
 from wsgi_ng.shims.spool import (
     DEFAULT_MAX_BODY_SIZE, DEFAULT_SPOOL_MEMORY, BodyTooLarge, declared_length,
@@ -28,6 +28,7 @@ from wsgi_ng.shims.spool import (
 from wsgi_ng.validate import check_body_block, check_headers, check_status
 from wsgi_ng.websocket import (
     DEFAULT_MAX_MESSAGE_SIZE, FrameChannel, SocketStream, WebSocket,
+    end_session, finish_session,
 )
 
 log = logging.getLogger("wsgi_ng.shims")
@@ -90,7 +91,7 @@ class _Exposure(object):
         try:
             result = self.shim.app(environ, self.start_response)
         except BaseException:
-            self._end_session(1011)
+            end_session(self.session, 1011)
             raise
         if self.session is not None and self.session.state is WebSocket.ACCEPTED:
             return self._finish_session(result)
@@ -104,6 +105,9 @@ class _Exposure(object):
             length = declared_length(environ)
         except ValueError:
             return "400 Bad Request", "invalid Content-Length\n"
+        if length is None and self.host.drops_unsized_body():
+            return self._length_required("loses request bodies without a "
+                                         "length here")
         if length is not None or environ.get(keys.INPUT_TERMINATED) is True:
             environ[keys.INPUT_TERMINATED] = True
             return None
@@ -113,12 +117,10 @@ class _Exposure(object):
             environ[keys.INPUT_TERMINATED] = True
             return None
         if not self.host.decodes_chunked:
-            log.warning("%s cannot read chunked request bodies; answered 411",
-                        self.host.name)
-            return "411 Length Required", "send a Content-Length\n"
+            return self._length_required("cannot read chunked request bodies")
         try:
-            body, length = spool(environ["wsgi.input"], self.shim.max_body_size,
-                                 DEFAULT_SPOOL_MEMORY)
+            body, length = spool(self.host.chunked_input(),
+                                 self.shim.max_body_size, DEFAULT_SPOOL_MEMORY)
         except BodyTooLarge:
             log.warning("request body over max_body_size=%d; answered 413",
                         self.shim.max_body_size)
@@ -127,6 +129,10 @@ class _Exposure(object):
         environ["CONTENT_LENGTH"] = str(length)
         environ[keys.INPUT_TERMINATED] = True
         return None
+
+    def _length_required(self, why):
+        log.warning("%s %s; answered 411", self.host.name, why)
+        return "411 Length Required", "send a Content-Length\n"
 
     # -- response: start_response held until the first block -------------
     def start_response(self, status, headers, exc_info=None):
@@ -168,24 +174,8 @@ class _Exposure(object):
                             extensions=extensions,
                             max_message_size=self.shim.max_message_size)
 
-    def _end_session(self, code):
-        session = self.session
-        if session is not None and session.state is WebSocket.ACCEPTED \
-                and not session.closed:
-            session.close(code)
-
     def _finish_session(self, result):
-        try:
-            for block in result:
-                if block:
-                    raise StateError("an app that accepted a WebSocket must "
-                                     "return an empty iterable")
-        except BaseException:
-            self._end_session(1011)
-            raise
-        finally:
-            close_iterable(result)
-        self._end_session(1000)
+        finish_session(self.session, result)
         return self.host.end_session(self.host_start_response)
 
 

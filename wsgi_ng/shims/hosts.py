@@ -61,6 +61,16 @@ class Host(object):
         """Where this server keeps the client socket; None if nowhere."""
         return None
 
+    def chunked_input(self):
+        """A file whose ``read(size)`` returns the decoded chunked body
+        (only used when ``decodes_chunked``)."""
+        return self.input
+
+    def drops_unsized_body(self):
+        """True when this request has a body without a length that the
+        server will not deliver, whatever ``wsgi.input_terminated`` says."""
+        return False
+
     def early_hints(self):
         """A callable sending a real 103, or None."""
         hook = self.environ.get(keys.ALIAS_EARLY_HINTS)
@@ -241,6 +251,61 @@ class Cheroot(Host):
         return _socket_behind(self.input)
 
 
+class Uwsgi(Host):
+    """uWSGI: ``wsgi.input`` silently reads nothing of a chunked body, which
+    only ``uwsgi.chunked_read()`` returns; the socket is a duplicate of
+    ``uwsgi.connection_fd()``; ``sr101`` (which also makes its access log
+    say 101 rather than 500).  Its own WebSocket API is not used: it cannot
+    send close codes, answers pings with empty pongs and refuses calls from
+    any thread but the request's, all of which the ``FrameChannel`` on the
+    socket does right."""
+
+    name = "uwsgi"
+    takeover = SR101
+    decodes_chunked = True
+
+    def find_socket(self):
+        import uwsgi
+        self.owns_socket = True
+        return socket.fromfd(uwsgi.connection_fd(), socket.AF_INET,
+                             socket.SOCK_STREAM)
+
+    def chunked_input(self):
+        return _UwsgiChunks()
+
+
+class _UwsgiChunks(object):
+    """The chunked request body through ``uwsgi.chunked_read``: one chunk a
+    call, ``b""`` at the end; a stalled client raises ``IOError`` after
+    uWSGI's ``--chunked-input-timeout``."""
+
+    def __init__(self):
+        self._done = False
+
+    def read(self, size=-1):
+        if self._done:
+            return b""
+        import uwsgi
+        chunk = uwsgi.chunked_read()
+        self._done = not chunk
+        return chunk
+
+
+class ModWsgi(Host):
+    """Apache + mod_wsgi: no socket, so no WebSocket; chunked bodies need
+    ``WSGIChunkedRequest On``.  In daemon mode (the default) a body
+    without a length over HTTP/2 never reaches the daemon, although
+    ``wsgi.input_terminated`` is set: the app would read ``b""``."""
+
+    name = "mod_wsgi"
+    decodes_chunked = True
+
+    def drops_unsized_body(self):
+        environ = self.environ
+        return (self.http2 and bool(environ.get("mod_wsgi.process_group"))
+                and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", ""))
+
+
 def detect(environ):
     """The ``Host`` serving this request."""
     software = environ.get("SERVER_SOFTWARE", "")
@@ -258,4 +323,8 @@ def detect(environ):
         return Eventlet(environ)
     if software.startswith("Cheroot/"):
         return Cheroot(environ)
+    if "uwsgi.version" in environ:
+        return Uwsgi(environ)
+    if "mod_wsgi.version" in environ:
+        return ModWsgi(environ)
     return Host(environ)

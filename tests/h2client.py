@@ -1,0 +1,140 @@
+"""A small blocking HTTP/2 client on the ``h2`` library, for tests that
+must see frames a higher-level client hides: 103s, trailers, resets,
+extended CONNECT.  Every wait is bounded by the socket's timeout."""
+import socket
+
+import h2.config
+import h2.connection
+import h2.events
+import h2.settings
+
+
+class Exchange(object):
+    """What came back on one stream."""
+
+    def __init__(self):
+        self.informational = []  # header lists of 1xx responses
+        self.headers = None
+        self.data = []
+        self.trailers = None
+        self.reset = None  # the error code when the stream was reset
+        self.ended = False
+
+    @property
+    def status(self):
+        return int(self.header(":status"))
+
+    @property
+    def body(self):
+        return b"".join(self.data)
+
+    def header(self, name, default=None):
+        for key, value in self.headers or ():
+            if key == name:
+                return value
+        return default
+
+
+class H2Client(object):
+    """``H2Client(sock, "127.0.0.1:8000")``: prior knowledge on *sock*."""
+
+    def __init__(self, sock, authority, scheme="http"):
+        self.sock = sock
+        self.authority = authority
+        self.scheme = scheme
+        self.conn = h2.connection.H2Connection(h2.config.H2Configuration(
+            client_side=True, header_encoding="utf-8"))
+        self.conn.initiate_connection()
+        self.exchanges = {}
+        self.pushed = {}  # promised stream id -> request headers
+        self.terminated = None
+        self.flush()
+
+    def flush(self):
+        data = self.conn.data_to_send()
+        if data:
+            self.sock.sendall(data)
+
+    def request(self, method, path, headers=(), body=None, extra=()):
+        """Open a stream; *body* None ends it with the headers, bytes send it
+        (flow-controlled), and ``False`` leaves the stream open."""
+        stream_id = self.conn.get_next_available_stream_id()
+        fields = [(":method", method), (":path", path),
+                  (":scheme", self.scheme), (":authority", self.authority)]
+        fields.extend(extra)
+        self.exchanges[stream_id] = Exchange()
+        self.conn.send_headers(stream_id, fields + list(headers),
+                               end_stream=body is None)
+        self.flush()
+        if body:
+            self.send(stream_id, body, end_stream=True)
+        elif body == b"":
+            self.conn.end_stream(stream_id)
+            self.flush()
+        return stream_id
+
+    def send(self, stream_id, data, end_stream=False):
+        """Send *data* on the stream as flow control allows."""
+        view = memoryview(data)
+        while view:
+            window = min(self.conn.local_flow_control_window(stream_id),
+                         self.conn.max_outbound_frame_size)
+            if window <= 0:
+                self.receive_once()
+                continue
+            self.conn.send_data(stream_id, view[:window].tobytes())
+            self.flush()
+            view = view[window:]
+        if end_stream:
+            self.conn.end_stream(stream_id)
+            self.flush()
+
+    def receive_once(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise socket.error("the server closed the connection")
+        for event in self.conn.receive_data(data):
+            self._record(event)
+        self.flush()
+
+    def _record(self, event):
+        exchange = self.exchanges.get(getattr(event, "stream_id", None))
+        if isinstance(event, h2.events.InformationalResponseReceived):
+            exchange.informational.append(event.headers)
+        elif isinstance(event, h2.events.ResponseReceived):
+            exchange.headers = event.headers
+        elif isinstance(event, h2.events.DataReceived):
+            exchange.data.append(event.data)
+            self.conn.acknowledge_received_data(event.flow_controlled_length,
+                                                event.stream_id)
+        elif isinstance(event, h2.events.TrailersReceived):
+            exchange.trailers = event.headers
+        elif isinstance(event, h2.events.StreamEnded):
+            exchange.ended = True
+        elif isinstance(event, h2.events.StreamReset):
+            if exchange is not None:
+                exchange.reset = event.error_code
+        elif isinstance(event, h2.events.PushedStreamReceived):
+            self.pushed[event.pushed_stream_id] = event.headers
+            self.exchanges[event.pushed_stream_id] = Exchange()
+        elif isinstance(event, h2.events.ConnectionTerminated):
+            self.terminated = event.error_code
+
+    def response(self, stream_id):
+        """Wait until the stream ends or is reset; return its ``Exchange``."""
+        exchange = self.exchanges[stream_id]
+        while not (exchange.ended or exchange.reset is not None):
+            self.receive_once()
+        return exchange
+
+    def close(self):
+        self.conn.close_connection()
+        self.flush()
+        self.sock.close()
+
+    def get(self, path, headers=()):
+        return self.response(self.request("GET", path, headers))
+
+    @property
+    def remote_settings(self):
+        return self.conn.remote_settings
