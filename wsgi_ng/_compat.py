@@ -77,3 +77,17 @@ def path_to_environ(path):
     """Percent-decode a request path into ``PATH_INFO``'s native string
     (raw bytes as latin-1 on Python 3, as PEP 3333 says)."""
     return _unquote_to_native(path)
+
+
+def socket_from_fd(fd):
+    """A socket object for an inherited listening descriptor *fd*, of
+    whatever address family it has."""
+    if PY2:
+        import socket
+        probe = socket.fromfd(fd, socket.AF_INET, socket.SOCK_STREAM)
+        family = socket.AF_INET6 if len(probe.getsockname()) == 4 \
+            else socket.AF_INET
+        probe.close()
+        return socket.socket(_sock=socket.fromfd(fd, family, socket.SOCK_STREAM))
+    import socket
+    return socket.socket(fileno=fd)

@@ -45,12 +45,13 @@ def websocket_offer(environ):
 
 
 def accept_response(offer, subprotocol, extra_headers, compress=True):
-    """The 101 response headers, and the extensions to run the session with.
+    """The 101 response headers, and the extensions to run the session with;
+    for an HTTP/2 offer (no key) only the subprotocol and extension fields.
 
     permessage-deflate is accepted when the client offered it and
     *compress* is true.
     """
-    headers = [
+    headers = [] if offer.key is None else [  # None: HTTP/2 (RFC 8441)
         ("Upgrade", "websocket"),
         ("Connection", "Upgrade"),
         ("Sec-WebSocket-Accept",

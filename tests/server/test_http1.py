@@ -1,0 +1,202 @@
+"""The reference server's HTTP/1.1, driven over sockets by h11 as the
+client (exact bytes matter here) and by curl."""
+import json
+import logging
+import os
+import subprocess
+
+import h11
+import pytest
+
+from apps import application
+from serving import WAIT, connect, running
+
+
+def read_responses(sock, client, count):
+    """*count* responses (with their 1xx, data and trailers) from *sock*."""
+    responses, current = [], None
+    while len(responses) < count:
+        event = client.next_event()
+        if event is h11.NEED_DATA:
+            data = sock.recv(65536)
+            client.receive_data(data)
+            if not data:
+                break
+            continue
+        if isinstance(event, h11.InformationalResponse):
+            current = {"hints": [event], "body": b""}
+        elif isinstance(event, h11.Response):
+            current = current or {"hints": [], "body": b""}
+            current["response"] = event
+        elif isinstance(event, h11.Data):
+            current["body"] += bytes(event.data)
+        elif isinstance(event, h11.EndOfMessage):
+            current["trailers"] = list(event.headers)
+            responses.append(current)
+            current = None
+            if client.our_state is h11.DONE and client.their_state is h11.DONE:
+                client.start_next_cycle()
+    return responses
+
+
+def test_keep_alive_and_pipelining():
+    with running(application) as server:
+        sock = connect(server)
+        raw = b"".join(
+            b"GET /info?n=%d HTTP/1.1\r\nHost: x\r\n\r\n" % n for n in range(3))
+        sock.sendall(raw)  # three requests in one packet: pipelined
+        client = h11.Connection(h11.CLIENT)
+        for n in range(3):
+            client.send(h11.Request(method="GET", target="/info?n=%d" % n,
+                                    headers=[("Host", "x")]))
+            client.send(h11.EndOfMessage())
+            response = read_responses(sock, client, 1)[0]
+            assert response["response"].status_code == 200
+            assert json.loads(response["body"].decode())["query"] == "n=%d" % n
+        sock.close()
+
+
+def test_chunked_both_ways_with_trailers_and_103():
+    with running(application) as server:
+        sock = connect(server)
+        client = h11.Connection(h11.CLIENT)
+        sock.sendall(client.send(h11.Request(method="GET", target="/page", headers=[
+            ("Host", "x"), ("TE", "trailers")])) + client.send(h11.EndOfMessage()))
+        response = read_responses(sock, client, 1)[0]
+        assert [h.status_code for h in response["hints"]] == [103]
+        assert (b"link", b"</app.css>; rel=preload; as=style") in \
+            list(response["hints"][0].headers)
+        headers = dict(response["response"].headers)
+        assert headers[b"transfer-encoding"] == b"chunked"
+        assert headers[b"x-push"] == b"early_hint"
+        assert response["body"] == b"<h1>page</h1>"
+        assert response["trailers"] == [(b"x-checksum", b"42")]
+        body = os.urandom(300000)
+        sock.sendall(client.send(h11.Request(method="POST", target="/upload", headers=[
+            ("Host", "x"), ("Transfer-Encoding", "chunked")])))
+        for start in range(0, len(body), 70000):
+            sock.sendall(client.send(h11.Data(data=body[start:start + 70000])))
+        sock.sendall(client.send(h11.EndOfMessage()))
+        reply = json.loads(read_responses(sock, client, 1)[0]["body"].decode())
+        assert reply["length"] == len(body)
+        sock.close()
+
+
+def test_no_trailers_without_te_trailers():
+    with running(application) as server:
+        sock = connect(server)
+        client = h11.Connection(h11.CLIENT)
+        sock.sendall(client.send(h11.Request(method="GET", target="/page", headers=[
+            ("Host", "x")])) + client.send(h11.EndOfMessage()))
+        response = read_responses(sock, client, 1)[0]
+        assert response["trailers"] == [] and response["body"] == b"<h1>page</h1>"
+        sock.close()
+
+
+def test_expect_100_continue_is_answered_when_the_app_reads():
+    with running(application) as server:
+        sock = connect(server)
+        sock.sendall(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                     b"Expect: 100-continue\r\n\r\n")
+        interim = b""
+        while b"\r\n\r\n" not in interim:
+            interim += sock.recv(1)
+        assert interim.startswith(b"HTTP/1.1 100 ")
+        sock.sendall(b"hello")
+        client = h11.Connection(h11.CLIENT)
+        client.send(h11.Request(method="POST", target="/upload", headers=[
+            ("Host", "x"), ("Content-Length", "5")]))
+        reply = read_responses(sock, client, 1)[0]
+        assert json.loads(reply["body"].decode())["length"] == 5
+        sock.close()
+
+
+@pytest.mark.parametrize("request_bytes,status", [
+    (b"GARBAGE\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+     b"Content-Length: 4\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+     b"Transfer-Encoding: chunked\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400),
+])
+def test_malformed_requests_get_400_and_the_server_stays_up(
+        request_bytes, status, caplog):
+    with running(application) as server:
+        sock = connect(server)
+        sock.sendall(request_bytes)
+        answer = b""
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            answer += data
+        assert answer.startswith(b"HTTP/1.1 %d " % status), answer
+        other = connect(server)
+        other.sendall(b"GET /info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert other.recv(65536).startswith(b"HTTP/1.1 200 ")
+    assert "bad request" in caplog.text
+
+
+def test_app_exception_is_a_500_with_a_traceback_in_the_log(caplog):
+    with running(application) as server:
+        sock = connect(server)
+        sock.sendall(b"GET /crash HTTP/1.1\r\nHost: x\r\n\r\n"
+                     b"GET /info HTTP/1.1\r\nHost: x\r\n\r\n")
+        client = h11.Connection(h11.CLIENT)
+        statuses = []
+        for target in ("/crash", "/info"):
+            client.send(h11.Request(method="GET", target=target,
+                                    headers=[("Host", "x")]))
+            client.send(h11.EndOfMessage())
+            statuses.append(read_responses(sock, client, 1)[0]["response"].status_code)
+        assert statuses == [500, 200]  # the same connection goes on
+        sock.close()
+    assert "RuntimeError: the app is broken" in caplog.text
+    assert "Traceback" in caplog.text
+
+
+def test_oversized_header_gets_431_and_too_many_fields_too():
+    with running(application, max_header_size=4096, max_header_count=10) as server:
+        for head in (b"X-Big: " + b"a" * 5000 + b"\r\n",
+                     b"".join(b"X-%d: 1\r\n" % n for n in range(20))):
+            sock = connect(server)
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n" + head + b"\r\n")
+            assert sock.recv(65536).startswith(b"HTTP/1.1 431 ")
+            sock.close()
+
+
+def test_body_over_the_limit_gets_413():
+    with running(application, max_body_size=1000) as server:
+        sock = connect(server)
+        sock.sendall(b"POST /upload HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Length: 5000\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 413 ")
+        sock.close()
+        sock = connect(server)
+        client = h11.Connection(h11.CLIENT)
+        sock.sendall(client.send(h11.Request(method="POST", target="/upload", headers=[
+            ("Host", "x"), ("Transfer-Encoding", "chunked")])))
+        sock.sendall(client.send(h11.Data(data=b"x" * 3000)))
+        sock.sendall(client.send(h11.EndOfMessage()))
+        assert read_responses(sock, client, 1)[0]["response"].status_code == 413
+        sock.close()
+
+
+def curl(*args):
+    process = subprocess.Popen(["curl", "-sS", "-m", str(int(WAIT))] + list(args),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return process.communicate()[0].decode()
+
+
+@pytest.mark.parametrize("mode", ["--http2-prior-knowledge", "--http2"])
+def test_curl_gets_http2_by_prior_knowledge_and_by_upgrade(mode):
+    if subprocess.call(["which", "curl"], stdout=subprocess.PIPE) != 0:
+        pytest.skip("curl is not installed: apt-get install curl")
+    with running(application) as server:
+        out = curl(mode, "http://%s/info?x=1" % server.url)
+    report = json.loads(out)
+    assert report["protocol"] == "HTTP/2" and report["query"] == "x=1"
+    assert report["features"] == ["early_hints", "full_duplex", "push", "trailers"]
+
+
+logging.getLogger("wsgi_ng").setLevel(logging.DEBUG)

@@ -1,0 +1,160 @@
+"""The reference server's HTTP/2, driven by a raw h2 client (frames
+matter: pushes, 103s, trailers, resets) and by nghttp."""
+import hashlib
+import json
+import os
+import subprocess
+
+import pytest
+from wsproto.connection import Connection, ConnectionType
+from wsproto.events import BytesMessage, CloseConnection, TextMessage
+
+from apps import application
+from h2client import H2Client
+from serving import WAIT, connect, running
+
+
+def test_push_103_and_trailers():
+    with running(application) as server:
+        h2 = H2Client(connect(server), server.url)
+        page = h2.get("/page")
+        assert page.status == 200 and page.body == b"<h1>page</h1>"
+        assert page.header("x-push") == "push"
+        assert page.trailers == [("x-checksum", "42")]
+        [(promised, request)] = h2.pushed.items()
+        assert dict(request)[":path"] == "/app.css"
+        pushed = h2.response(promised)
+        assert pushed.status == 200 and pushed.body == b"h1 { color: teal; }\n"
+        h2.close()
+
+
+def test_push_becomes_103_when_the_client_disables_push():
+    with running(application) as server:
+        h2 = H2Client(connect(server), server.url)
+        h2.conn.update_settings({2: 0})  # SETTINGS_ENABLE_PUSH = 0
+        h2.flush()
+        page = h2.get("/page")
+        assert page.header("x-push") == "early_hint"
+        assert page.informational == [[(":status", "103"), (
+            "link", "</app.css>; rel=preload; as=style")]]
+        assert h2.pushed == {}
+        h2.close()
+
+
+def test_full_duplex_echo_while_the_body_is_still_coming():
+    with running(application) as server:
+        h2 = H2Client(connect(server), server.url)
+        stream = h2.request("POST", "/duplex", body=False)
+        exchange = h2.exchanges[stream]
+        for word in (b"one\n", b"two\n", b"three\n"):
+            h2.send(stream, word)
+            while exchange.body.count(b"\n") < [b"one\n", b"two\n", b"three\n"
+                                                ].index(word) + 1:
+                h2.receive_once()  # the answer comes before the body ends
+        h2.conn.end_stream(stream)
+        h2.flush()
+        assert h2.response(stream).body == b"ONE\nTWO\nTHREE\n"
+        h2.close()
+
+
+def test_concurrent_streams_and_a_five_mib_upload_without_length():
+    body = os.urandom(5 * 1024 * 1024)
+    with running(application) as server:
+        h2 = H2Client(connect(server), server.url)
+        streams = [h2.request("GET", "/info?n=%d" % n) for n in range(20)]
+        upload = h2.request("POST", "/upload", body=body)
+        reply = json.loads(h2.response(upload).body.decode())
+        assert reply == {"length": len(body),
+                         "sha256": hashlib.sha256(body).hexdigest()}
+        for n, stream in enumerate(streams):
+            assert json.loads(h2.response(stream).body.decode())["query"] == \
+                "n=%d" % n
+        h2.close()
+
+
+def test_websocket_over_http2_extended_connect():
+    with running(application) as server:
+        h2 = H2Client(connect(server), server.url)
+        assert h2.get("/info").status == 200  # settings have arrived
+        assert h2.remote_settings.enable_connect_protocol == 1
+        stream = h2.request("CONNECT", "/ws", [
+            ("sec-websocket-version", "13"), ("sec-websocket-protocol", "echo")],
+            body=False, extra=[(":protocol", "websocket")])
+        exchange = h2.exchanges[stream]
+        while exchange.headers is None:
+            h2.receive_once()
+        assert exchange.status == 200
+        assert exchange.header("sec-websocket-protocol") == "echo"
+        ws = Connection(ConnectionType.CLIENT)
+        big = os.urandom(1024 * 1024)
+        h2.send(stream, ws.send(TextMessage(data=u"h\u00e9llo")) +
+                ws.send(BytesMessage(data=big)))
+        received, parts = [], []
+        while len(received) < 2:
+            h2.receive_once()
+            ws.receive_data(exchange.body)
+            del exchange.data[:]
+            for event in ws.events():  # wsproto hands out partial messages
+                parts.append(event.data)
+                if event.message_finished:
+                    received.append(parts[0][:0].join(parts))
+                    parts = []
+        assert received == [u"h\u00e9llo", big]
+        h2.send(stream, ws.send(CloseConnection(code=4000, reason=u"bye")))
+        closes = []
+        while not closes:
+            h2.receive_once()
+            ws.receive_data(exchange.body)
+            del exchange.data[:]
+            closes = [e for e in ws.events() if isinstance(e, CloseConnection)]
+        assert closes[0].code == 4000
+        assert h2.get("/info").status == 200  # the connection goes on
+        h2.close()
+
+
+def test_rapid_reset_flood_closes_only_that_connection():
+    with running(application, max_resets_per_second=5) as server:
+        h2 = H2Client(connect(server), server.url)
+        other = H2Client(connect(server), server.url)
+        for _ in range(80):
+            stream = h2.request("GET", "/info")
+            h2.conn.reset_stream(stream)
+            h2.flush()
+        try:
+            while h2.terminated is None:
+                h2.receive_once()
+        except Exception:
+            pass  # the server closed the socket after its GOAWAY
+        assert h2.terminated == 11  # ENHANCE_YOUR_CALM
+        assert other.get("/info").status == 200
+        other.close()
+
+
+def test_invalid_frames_get_goaway_and_others_are_unaffected():
+    with running(application) as server:
+        sock = connect(server)
+        sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+                     b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"  # SETTINGS
+                     b"\x00\x00\x04\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+        # WINDOW_UPDATE of 0 on the connection: PROTOCOL_ERROR
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        assert b"\x07\x00\x00\x00\x00\x00" in data  # a GOAWAY frame went out
+        h2 = H2Client(connect(server), server.url)
+        assert h2.get("/info").status == 200
+        h2.close()
+
+
+def test_nghttp_sees_the_push():
+    if subprocess.call(["which", "nghttp"], stdout=subprocess.PIPE) != 0:
+        pytest.skip("nghttp is not installed: apt-get install nghttp2-client")
+    with running(application) as server:
+        process = subprocess.Popen(["nghttp", "-nv", "-t", str(int(WAIT)),
+                                    "http://%s/page" % server.url],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        out = process.communicate()[0].decode()
+    assert "PUSH_PROMISE" in out and ":path: /app.css" in out, out

@@ -1,0 +1,76 @@
+"""WebSocket over HTTP/1.1 with the independent websocket-client library,
+graceful shutdown, and legacy Django/Flask apps served unchanged over
+HTTP/2."""
+import hashlib
+import json
+import os
+import threading
+
+import pytest
+
+from apps import application
+from h2client import H2Client
+from serving import WAIT, connect, running
+
+websocket = pytest.importorskip("websocket", reason="pip install websocket-client")
+TEXT, BINARY = websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_BINARY
+
+
+def test_websocket_over_http1_echo_and_close_codes():
+    with running(application) as server:
+        ws = websocket.create_connection("ws://%s/ws" % server.url, timeout=WAIT,
+                                         subprotocols=["echo"])
+        assert ws.subprotocol == "echo"
+        ws.send(u"h\u00e9llo")
+        assert ws.recv_data() == (TEXT, u"h\u00e9llo".encode("utf-8"))
+        big = os.urandom(1024 * 1024)
+        ws.send_binary(big)
+        assert ws.recv_data() == (BINARY, big)
+        ws.send(u"close:4001")
+        opcode, data = ws.recv_data(control_frame=True)
+        assert opcode == websocket.ABNF.OPCODE_CLOSE
+        assert data[:2] == b"\x0f\xa1"  # 4001
+        ws.close()
+
+
+def test_a_plain_request_to_a_websocket_route_gets_the_fallback():
+    with running(application) as server:
+        sock = connect(server)
+        sock.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 426 ") and b"no WebSocket here\n" in data
+
+
+def test_graceful_shutdown_closes_websockets_with_1001():
+    with running(application) as server:
+        ws = websocket.create_connection("ws://%s/ws" % server.url, timeout=WAIT)
+        ws.send(u"ping")
+        assert ws.recv() == u"ping"
+        stopper = threading.Thread(target=server.shutdown)
+        stopper.start()
+        opcode, data = ws.recv_data(control_frame=True)
+        assert opcode == websocket.ABNF.OPCODE_CLOSE and data[:2] == b"\x03\xe9"
+        ws.close()
+        stopper.join(WAIT)
+
+
+FIVE_MIB = os.urandom(5 * 1024 * 1024)
+
+
+@pytest.mark.parametrize("framework", ["django", "flask"])
+def test_legacy_framework_over_http2_gets_a_body_without_length(
+        framework, request):
+    pytest.importorskip(framework, reason="pip install %s" % framework)
+    app = request.getfixturevalue(framework + "_app")
+    with running(app, ng=None) as server:  # detected as legacy: contained
+        h2 = H2Client(connect(server), server.url)
+        reply = h2.response(h2.request("POST", "/upload", body=FIVE_MIB))
+        h2.close()
+    assert reply.status == 200, reply.body
+    assert json.loads(reply.body.decode()) == {
+        "length": len(FIVE_MIB), "sha256": hashlib.sha256(FIVE_MIB).hexdigest()}

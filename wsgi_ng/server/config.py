@@ -1,0 +1,44 @@
+"""The server's settings and limits, with defaults an operator of gunicorn
+or uvicorn would recognise.  Every limit has a test that attacks it."""
+
+
+class Config(object):
+    """Settings for one ``Server``; keyword arguments override defaults."""
+
+    #: Largest request head (request line + headers), bytes: 431 past it.
+    max_header_size = 64 * 1024
+    #: Most header fields in one request.
+    max_header_count = 100
+    #: Largest request body, bytes: 413 past it.
+    max_body_size = 1024 * 1024 * 1024
+    #: Open connections; past it the server stops accepting for a while.
+    max_connections = 1000
+    #: Threads running HTTP/2 streams' app calls (pushes included).
+    max_stream_threads = 200
+    #: Concurrent streams per HTTP/2 connection (SETTINGS).
+    max_concurrent_streams = 100
+    #: HPACK dynamic table size we let the client use (SETTINGS).
+    header_table_size = 4096
+    #: HTTP/2 receive window per stream, bytes: what one upload may buffer.
+    initial_window_size = 1024 * 1024
+    #: Client stream resets allowed per second, averaged over 10 s; past
+    #: it the connection is closed (CVE-2023-44487, rapid reset).
+    max_resets_per_second = 100
+    #: Seconds an idle keep-alive connection stays open.
+    keep_alive_timeout = 5.0
+    #: Seconds a client has to send a complete request head (slowloris).
+    header_timeout = 10.0
+    #: Seconds a send may wait for a slow client before it is dropped.
+    send_timeout = 60.0
+    #: Largest WebSocket message, bytes: close 1009 past it.
+    max_message_size = 16 * 1024 * 1024
+    #: Seconds in-flight requests get to finish on SIGTERM.
+    graceful_timeout = 30.0
+    #: Accept permessage-deflate when the client offers it.
+    compress = True
+
+    def __init__(self, **settings):
+        for name, value in settings.items():
+            if not hasattr(Config, name):
+                raise TypeError("unknown server setting %r" % (name,))
+            setattr(self, name, value)

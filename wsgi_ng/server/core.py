@@ -1,0 +1,227 @@
+"""The reference server: listening sockets, the accept loop, and the choice
+of protocol for each connection.
+
+One port speaks everything: on TLS, ALPN picks ``h2`` or ``http/1.1``; on
+cleartext, a connection that opens with the HTTP/2 preface is HTTP/2 (prior
+knowledge), anything else is HTTP/1.1, which may still switch to HTTP/2
+(``Upgrade: h2c``) or to a WebSocket.
+"""
+import errno
+import logging
+import os
+import select
+import socket
+import ssl
+import threading
+import time
+
+from wsgi_ng._compat import socket_from_fd
+from wsgi_ng.server.apps import prepare_app
+from wsgi_ng.server.config import Config
+from wsgi_ng.server.environ import base_environ
+from wsgi_ng.server.http1 import HTTP1Connection, Upgrade
+from wsgi_ng.server.http2 import HTTP2Connection
+from wsgi_ng.server.pool import ThreadPool
+
+log = logging.getLogger("wsgi_ng.server")
+access_log = logging.getLogger("wsgi_ng.access")
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+def parse_bind(bind):
+    """``"127.0.0.1:8000"``, ``"[::1]:8000"`` or ``":8000"`` -> (host, port)."""
+    host, _, port = bind.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    return host, int(port)
+
+
+def listen(host, port, backlog=1024):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family == socket.AF_INET6:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    sock.bind((host, port))
+    sock.listen(backlog)
+    return sock
+
+
+def tls_context(certfile, keyfile):
+    """A server TLS context offering ``h2`` and ``http/1.1`` by ALPN."""
+    context = ssl.SSLContext(getattr(ssl, "PROTOCOL_TLS_SERVER",
+                                     ssl.PROTOCOL_SSLv23))
+    context.load_cert_chain(certfile, keyfile)
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    return context
+
+
+class Server(object):
+    """``Server(app, binds=["127.0.0.1:8000"]).serve_forever()``.
+
+    *ng*: True when the app is written for wsgi-ng, False for a legacy WSGI
+    app (run through ``from_wsgi``), None to decide from the app itself.
+    """
+
+    def __init__(self, app, binds=(), fds=(), sockets=(), ng=None, config=None,
+                 tls=None):
+        self.app = prepare_app(app, ng)
+        self.config = config or Config()
+        self.tls = tls
+        self.listeners = list(sockets)
+        self.listeners += [listen(*parse_bind(bind)) for bind in binds]
+        self.listeners += [socket_from_fd(fd) for fd in fds]
+        if not self.listeners:
+            self.listeners.append(listen("127.0.0.1", 8000))
+        self.connection_pool = ThreadPool(self.config.max_connections,
+                                          "wsgi-ng-conn")
+        self.stream_pool = ThreadPool(self.config.max_stream_threads,
+                                      "wsgi-ng-stream")
+        self.stopping = False
+        self._live = set()  # the connection handlers now running
+        self._live_lock = threading.Lock()
+        self._wake_r, self._wake_w = os.pipe()
+        self._stopped = threading.Event()
+
+    @property
+    def addresses(self):
+        return [sock.getsockname()[:2] for sock in self.listeners]
+
+    def serve_forever(self):
+        for host, port in self.addresses:
+            log.info("wsgi-ng serving on %s://%s:%d", "https" if self.tls else
+                     "http", "[%s]" % host if ":" in host else host, port)
+        try:
+            while not self.stopping:
+                try:
+                    ready, _, _ = select.select(self.listeners + [self._wake_r],
+                                                [], [])
+                except (select.error, OSError) as error:
+                    if error.args[0] == errno.EINTR:  # Python 2: a signal
+                        continue
+                    raise
+                for listener in ready:
+                    if listener is not self._wake_r:
+                        self.accept(listener)
+        finally:
+            for listener in self.listeners:
+                listener.close()
+            self._drain()
+            os.close(self._wake_r)
+            os.close(self._wake_w)
+            self._stopped.set()
+
+    def accept(self, listener):
+        try:
+            sock, peer = listener.accept()
+        except socket.error as error:  # e.g. EMFILE: log, keep serving
+            if error.args[0] not in (errno.EAGAIN, errno.ECONNABORTED):
+                log.warning("accept failed: %s", error)
+                time.sleep(0.1)  # out of descriptors: give threads a moment
+            return
+        if not self.connection_pool.submit(self.serve_connection, sock, peer,
+                                           listener.getsockname()):
+            log.warning("max_connections=%d reached; connection from %s "
+                        "closed", self.config.max_connections, peer[0])
+            sock.close()
+
+    def shutdown(self):
+        """Stop accepting; in-flight requests get ``graceful_timeout``.
+        Safe to call from a signal handler or another thread."""
+        self.stopping = True
+        try:
+            os.write(self._wake_w, b"x")
+        except OSError:
+            pass
+
+    def _drain(self):
+        """Graceful shutdown: idle connections close, HTTP/2 clients get a
+        GOAWAY, WebSocket sessions are closed with 1001, in-flight requests
+        get ``graceful_timeout`` seconds; then what is left is cut off."""
+        for handler in self._handlers():
+            handler.stop()
+        if not self.connection_pool.shutdown(self.config.graceful_timeout):
+            log.warning("graceful_timeout=%gs over; closing %d connections",
+                        self.config.graceful_timeout, len(self._handlers()))
+            for handler in self._handlers():
+                handler.kill()
+            self.connection_pool.shutdown(1.0)
+        self.stream_pool.shutdown(1.0)
+
+    def _handlers(self):
+        with self._live_lock:
+            return list(self._live)
+
+    def _run_handler(self, handler):
+        with self._live_lock:
+            self._live.add(handler)
+        try:
+            if self.stopping:
+                return None
+            return handler.run()
+        finally:
+            with self._live_lock:
+                self._live.discard(handler)
+
+    def wait_stopped(self, timeout):
+        return self._stopped.wait(timeout)
+
+    # -- one connection (a pool thread) ---------------------------------------
+    def serve_connection(self, sock, peer, local):
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            scheme, protocol, initial = "http", None, b""
+            if self.tls is not None:
+                sock.settimeout(self.config.header_timeout)
+                sock = self.tls.wrap_socket(sock, server_side=True)
+                scheme, protocol = "https", sock.selected_alpn_protocol()
+            if protocol is None:
+                initial = self.sniff(sock)
+                if initial is None:
+                    return
+                if initial.startswith(PREFACE):
+                    protocol = "h2"
+            environ = base_environ(local[0], local[1], scheme)
+            if protocol == "h2":
+                self._run_handler(HTTP2Connection(self, sock, peer, environ,
+                                                  initial))
+                return
+            upgrade = self._run_handler(HTTP1Connection(self, sock, peer,
+                                                        environ, initial))
+            if isinstance(upgrade, Upgrade):
+                self._run_handler(HTTP2Connection(self, sock, peer, environ,
+                                                  upgrade=upgrade))
+        except (socket.error, ssl.SSLError) as error:
+            log.debug("connection from %s ended: %s", peer[0], error)
+        finally:
+            try:
+                sock.close()
+            except socket.error:
+                pass
+
+    def sniff(self, sock):
+        """The first bytes, enough to tell the HTTP/2 preface from HTTP/1;
+        None when the client sent nothing in time."""
+        sock.settimeout(self.config.header_timeout)
+        data = b""
+        try:
+            while len(data) < len(PREFACE) and PREFACE.startswith(data):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return None if not data else data
+                data += chunk
+        except socket.timeout:
+            return None
+        return data
+
+    def access_log(self, environ, status, size):
+        if not access_log.isEnabledFor(logging.INFO):
+            return
+        access_log.info('%s - - [%s] "%s %s%s %s" %s %s "%s" "%s"',
+                        environ.get("REMOTE_ADDR", "-"),
+                        time.strftime("%d/%b/%Y:%H:%M:%S %z"),
+                        environ["REQUEST_METHOD"], environ["PATH_INFO"],
+                        "?" + environ["QUERY_STRING"] if environ["QUERY_STRING"]
+                        else "", environ["SERVER_PROTOCOL"], status or "-",
+                        size or "-", environ.get("HTTP_REFERER", "-"),
+                        environ.get("HTTP_USER_AGENT", "-"))

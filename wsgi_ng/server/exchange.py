@@ -1,0 +1,125 @@
+"""One request's WSGI call, the same on HTTP/1.1 and HTTP/2.
+
+The protocol handlers implement a small *responder* and this module does
+PEP 3333 on top of it: ``start_response`` with deferral and ``exc_info``,
+``write()``, the body iterable and its ``close()``, the ``ng.`` keys through
+``RequestContext``, and the rule that an app error becomes a 500 with a
+traceback in the log -- or, once headers are out, a broken stream, never a
+hung client.
+
+A responder has ``http2`` (bool) and:
+
+* ``hint(headers) -> bool``: send a 103;
+* ``start(status, headers)``: send the final response head (``status`` as
+  the app gave it, e.g. ``"200 OK"``);
+* ``data(block)``: send body bytes;
+* ``end(trailers)``: finish the response (trailers may be empty);
+* ``abort()``: break the response off after an error.
+"""
+import logging
+
+from wsgi_ng._compat import reraise
+from wsgi_ng.errors import StateError, WsgiNgError
+from wsgi_ng.iterables import close_iterable
+from wsgi_ng.validate import check_body_block, check_headers, check_status
+
+log = logging.getLogger("wsgi_ng.server")
+
+
+class ClientGone(WsgiNgError):
+    """The client closed the connection or reset the stream."""
+
+
+class BodyTooLarge(WsgiNgError):
+    """The request body exceeded the server's ``max_body_size``."""
+
+
+class Exchange(object):
+    """Call the app for one request and send what it answers."""
+
+    def __init__(self, app, environ, responder, context):
+        self.app = app
+        self.environ = environ
+        self.responder = responder
+        self.context = context
+        self.status = self.headers = None
+        self.headers_sent = False
+        self.status_code = None  # what went out, for the access log
+        self.sent_bytes = 0
+
+    def run(self):
+        """Run the app; returns the app's result when it accepted a
+        WebSocket (the handler finishes the session), else None."""
+        self.context.install(self.environ)
+        try:
+            result = self.app(self.environ, self.start_response)
+            session = self.context.websocket
+            if session is not None and session.state is session.ACCEPTED:
+                return result
+            try:
+                for block in result:
+                    self.write(block)
+                self._send_headers()
+                self.context.end_body()
+                self.responder.end(self.context.trailers)
+            finally:
+                close_iterable(result)
+        except ClientGone:
+            log.debug("client went away during %s %s",
+                      self.environ["REQUEST_METHOD"], self.environ["PATH_INFO"])
+            self.responder.abort()
+        except BodyTooLarge as error:
+            self._fail("413 Content Too Large", str(error), logged=False)
+        except Exception:
+            log.exception("error in app for %s %s", self.environ["REQUEST_METHOD"],
+                          self.environ["PATH_INFO"])
+            self._fail("500 Internal Server Error", "internal server error")
+        return None
+
+    def _fail(self, status, text, logged=True):
+        if self.headers_sent:  # too late for a status: break the response
+            self.responder.abort()
+            return
+        body = (text + "\n").encode("utf-8")
+        self.status_code = int(status[:3])
+        self.headers_sent = True
+        self.responder.start(status, [
+            ("content-type", "text/plain; charset=utf-8"),
+            ("content-length", str(len(body)))])
+        self.responder.data(body)
+        self.responder.end([])
+
+    def start_response(self, status, headers, exc_info=None):
+        if exc_info is not None:
+            try:
+                if self.headers_sent:
+                    reraise(*exc_info)
+            finally:
+                exc_info = None
+        elif self.status is not None:
+            raise StateError("start_response() called a second time without "
+                             "exc_info")
+        check_status(status)
+        check_headers(headers, http2=self.responder.http2)
+        session = self.context.websocket
+        if session is not None:
+            session.deny()
+        self.status, self.headers = status, headers
+        return self.write
+
+    def write(self, block):
+        check_body_block(block)
+        if block:
+            self._send_headers()
+            self.sent_bytes += len(block)
+            self.responder.data(block)
+
+    def _send_headers(self):
+        if self.headers_sent:
+            return
+        if self.status is None:
+            raise StateError("the app sent a body before start_response()")
+        self.headers_sent = True
+        self.status_code = int(self.status[:3])
+        self.responder.start(self.status,
+                             self.context.final_headers(self.headers))

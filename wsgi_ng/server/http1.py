@@ -1,0 +1,326 @@
+"""HTTP/1.1 on one connection, with h11 doing the wire format.
+
+One thread runs the connection: it reads requests (keep-alive and
+pipelining come from h11's cycle), calls the app inline, and writes the
+response -- chunked when the app gives no length, with trailers when the
+client sent ``TE: trailers``.  ``Expect: 100-continue`` is answered when the
+app first reads the body.  A WebSocket handshake the app accepts turns the
+connection into the session; ``Upgrade: h2c`` hands it to HTTP/2.
+"""
+import logging
+import socket
+
+import h11
+
+from wsgi_ng.handshake import accept_response, websocket_offer
+from wsgi_ng.host import RequestContext
+from wsgi_ng.server.bodies import RequestBody
+from wsgi_ng.server.environ import request_environ
+from wsgi_ng.server.exchange import ClientGone, Exchange
+from wsgi_ng.websocket import (
+    FrameChannel, SocketStream, WebSocket, end_session, finish_session,
+)
+
+log = logging.getLogger("wsgi_ng.server")
+
+_RECV_SIZE = 65536
+_SWITCHING = b"Switching Protocols"
+#: Unread request body the server reads away to keep a connection alive.
+_DRAIN_LIMIT = 64 * 1024
+
+
+class _Timeout(Exception):
+    pass
+
+
+class HTTP1Connection(object):
+    """Serve requests on *sock* until either side closes it."""
+
+    def __init__(self, server, sock, peer, base_environ, initial=b""):
+        self.server = server
+        self.config = server.config
+        self.sock = sock
+        self.peer = peer
+        self.base_environ = base_environ
+        self.conn = h11.Connection(
+            h11.SERVER, max_incomplete_event_size=self.config.max_header_size)
+        if initial:
+            self.conn.receive_data(initial)
+        self.requests = 0
+        self.idle = True  # waiting for a request head
+        self.session = None  # the WebSocket session this connection became
+
+    # -- I/O ------------------------------------------------------------
+    def receive(self, timeout):
+        """Feed h11 the next bytes; raises ``_Timeout`` after *timeout*."""
+        self.sock.settimeout(timeout)
+        try:
+            data = self.sock.recv(_RECV_SIZE)
+        except socket.timeout:
+            raise _Timeout()
+        except socket.error:
+            data = b""  # reset by the peer: same as a close
+        self.conn.receive_data(data)
+
+    def send(self, event):
+        data = self.conn.send(event)
+        if data:
+            self.sock.settimeout(self.config.send_timeout)
+            try:
+                self.sock.sendall(data)
+            except (socket.error, socket.timeout):
+                raise ClientGone("the client closed the connection")
+
+    def next_event(self, timeout):
+        while True:
+            event = self.conn.next_event()
+            if event is not h11.NEED_DATA:
+                return event
+            self.receive(timeout)
+
+    # -- the connection -------------------------------------------------
+    def run(self):
+        """Serve until the connection ends; returns an ``Upgrade`` to HTTP/2
+        when the client asked for h2c, else None."""
+        while not self.server.stopping:
+            timeout = (self.config.header_timeout if self.requests == 0
+                       else self.config.keep_alive_timeout)
+            self.idle = True
+            try:
+                event = self.next_event(timeout)
+                self.idle = False
+            except _Timeout:
+                return None  # idle or too slow: just close
+            except h11.RemoteProtocolError as error:
+                self.refuse(error.error_status_hint, str(error))
+                return None
+            if not isinstance(event, h11.Request):
+                return None  # ConnectionClosed
+            self.requests += 1
+            try:
+                outcome = self.handle(event)
+            except ClientGone:
+                return None
+            if isinstance(outcome, Upgrade):
+                return outcome
+            if outcome is _CLOSE or not self.next_cycle():
+                return None
+        return None
+
+    def refuse(self, status, why):
+        log.warning("bad request from %s: %s (answered %d)",
+                    self.peer[0] if self.peer else "?", why, status)
+        if self.conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
+            return
+        body = ("%d %s\n" % (status, why)).encode("utf-8")
+        try:
+            self.send(h11.Response(status_code=status, headers=[
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Content-Length", str(len(body))), ("Connection", "close")]))
+            self.send(h11.Data(data=body))
+            self.send(h11.EndOfMessage())
+        except (ClientGone, h11.LocalProtocolError):
+            pass
+
+    def next_cycle(self):
+        """Get ready for the next request; False when the connection must
+        close instead."""
+        if self.conn.their_state is h11.SEND_BODY:  # the app left some body
+            try:
+                drained = 0
+                while drained <= _DRAIN_LIMIT:
+                    event = self.next_event(self.config.keep_alive_timeout)
+                    if not isinstance(event, h11.Data):
+                        break
+                    drained += len(event.data)
+            except (_Timeout, h11.RemoteProtocolError):
+                return False
+        if self.conn.our_state is not h11.DONE or \
+                self.conn.their_state is not h11.DONE:
+            return False
+        self.conn.start_next_cycle()
+        return True
+
+    # -- shutdown (another thread) -----------------------------------------
+    def stop(self):
+        """Close a WebSocket session with 1001, an idle connection at once;
+        a request in flight finishes first (the loop checks ``stopping``)."""
+        if self.session is not None:
+            end_session(self.session, 1001)
+        elif self.idle:
+            self.kill()
+
+    def kill(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except socket.error:
+            pass
+
+    # -- one request ----------------------------------------------------
+    def handle(self, request):
+        """Serve one request: None to go on, ``_CLOSE`` or an ``Upgrade``."""
+        # h11 0.11 (Python 2) hands out bytearrays: made plain bytes here
+        headers = [(bytes(name), bytes(value)) for name, value in request.headers]
+        target = bytes(request.target)
+        size = len(target) + sum(len(n) + len(v) + 4 for n, v in headers)
+        if size > self.config.max_header_size:  # h11 bounds only partial heads
+            self.refuse(431, "request head over %d bytes"
+                        % self.config.max_header_size)
+            return _CLOSE
+        if len(headers) > self.config.max_header_count:
+            self.refuse(431, "more than %d header fields"
+                        % self.config.max_header_count)
+            return _CLOSE
+        fields = dict(headers)
+        if b"content-length" in fields and b"transfer-encoding" in fields:
+            self.refuse(400, "both Content-Length and Transfer-Encoding "
+                        "(request smuggling)")
+            return _CLOSE
+        if self.wants_h2c(fields):
+            return self.upgrade_to_h2(bytes(request.method), target, headers)
+        length = fields.get(b"content-length")
+        if length is not None and int(length) > self.config.max_body_size:
+            self.refuse(413, "request body over %d bytes"
+                        % self.config.max_body_size)
+            return _CLOSE
+        http_version = bytes(request.http_version).decode("ascii")
+        body = _Body(self, self.config.max_body_size)
+        environ = request_environ(self.base_environ, bytes(request.method),
+                                  target, "HTTP/" + http_version,
+                                  headers, self.peer, body)
+        responder = _Responder(self, bytes(request.method) == b"HEAD")
+        offer = websocket_offer(environ)
+        session = None
+        if offer is not None:
+            session = self.session = WebSocket(
+                offer.subprotocols,
+                lambda sub, extra: self.accept_websocket(offer, body, sub, extra),
+                {"http_version": http_version})
+        trailers = b"trailers" in fields.get(b"te", b"").lower()
+        context = RequestContext(
+            early_hints=responder.hint if http_version == "1.1" else None,
+            trailers=trailers, websocket=session)
+        exchange = Exchange(self.server.app, environ, responder, context)
+        result = exchange.run()
+        if result is not None:  # an accepted WebSocket session
+            finish_session(session, result)
+            self.server.access_log(environ, 101, 0)
+            return _CLOSE
+        self.server.access_log(environ, exchange.status_code,
+                               exchange.sent_bytes)
+        if responder.aborted:
+            raise ClientGone("response broken off")
+        return None
+
+    def accept_websocket(self, offer, body, subprotocol, extra_headers):
+        body.read()  # a handshake has no body; this reaches its end
+        headers, extensions = accept_response(offer, subprotocol, extra_headers,
+                                              self.config.compress)
+        self.send(h11.InformationalResponse(status_code=101, headers=headers,
+                                            reason=_SWITCHING))
+        trailing, _ = self.conn.trailing_data
+        self.sock.settimeout(None)
+        return FrameChannel(SocketStream(self.sock, owned=False),
+                            extensions=extensions, trailing_data=trailing,
+                            max_message_size=self.config.max_message_size)
+
+    # -- h2c --------------------------------------------------------------
+    def wants_h2c(self, fields):
+        """An ``Upgrade: h2c`` without a body, on cleartext only."""
+        upgrade = fields.get(b"upgrade", b"").lower()
+        return (not self.base_environ["wsgi.url_scheme"] == "https"
+                and b"h2c" in [t.strip() for t in upgrade.split(b",")]
+                and b"http2-settings" in fields
+                and fields.get(b"content-length", b"0") == b"0"
+                and b"transfer-encoding" not in fields)
+
+    def upgrade_to_h2(self, method, target, headers):
+        while not isinstance(self.next_event(self.config.header_timeout),
+                             h11.EndOfMessage):
+            pass
+        self.send(h11.InformationalResponse(status_code=101, headers=[
+            ("Connection", "Upgrade"), ("Upgrade", "h2c")], reason=_SWITCHING))
+        trailing, _ = self.conn.trailing_data
+        return Upgrade(method, target, headers, trailing)
+
+
+#: ``handle``'s answer when the connection must close (after a refusal or a
+#: WebSocket session).
+_CLOSE = object()
+
+
+class Upgrade(object):
+    """An HTTP/1.1 request that switched the connection to HTTP/2; it is
+    answered as HTTP/2 stream 1."""
+
+    def __init__(self, method, target, headers, trailing):
+        fields = dict(headers)
+        self.settings = fields[b"http2-settings"]
+        self.trailing = trailing
+        self.headers = [(b":method", method), (b":path", target),
+                        (b":scheme", b"http"),
+                        (b":authority", fields.get(b"host", b""))] + [
+            (name, value) for name, value in headers
+            if name not in _NOT_ON_HTTP2]
+
+
+#: Fields of an upgrading request that have no place on its HTTP/2 stream.
+_NOT_ON_HTTP2 = frozenset([b"host", b"connection", b"upgrade", b"http2-settings",
+                           b"keep-alive", b"proxy-connection", b"te"])
+
+
+class _Body(RequestBody):
+    """The request body as h11 parses it; the first read answers an
+    ``Expect: 100-continue``."""
+
+    def __init__(self, connection, limit):
+        RequestBody.__init__(self, limit)
+        self._connection = connection
+
+    def _next_chunk(self):
+        connection = self._connection
+        if connection.conn.they_are_waiting_for_100_continue:
+            connection.send(h11.InformationalResponse(
+                status_code=100, headers=[], reason=b"Continue"))
+        try:
+            event = connection.next_event(connection.config.header_timeout)
+        except _Timeout:
+            raise ClientGone("the request body stalled")
+        if isinstance(event, h11.Data):
+            return bytes(event.data)
+        return b""
+
+
+class _Responder(object):
+    """The response side of one HTTP/1.1 exchange (see ``exchange``)."""
+
+    http2 = False
+
+    def __init__(self, connection, head):
+        self.connection = connection
+        self.head = head
+        self.aborted = False
+        self.chunked = True
+
+    def hint(self, headers):
+        self.connection.send(h11.InformationalResponse(
+            status_code=103, headers=headers, reason=b"Early Hints"))
+        return True
+
+    def start(self, status, headers):
+        self.chunked = not any(name.lower() == "content-length"
+                               for name, _ in headers)
+        code, _, reason = status.partition(" ")
+        self.connection.send(h11.Response(status_code=int(code), headers=headers,
+                                          reason=reason.encode("latin-1")))
+
+    def data(self, block):
+        if not self.head:
+            self.connection.send(h11.Data(data=block))
+
+    def end(self, trailers):
+        self.connection.send(h11.EndOfMessage(
+            headers=trailers if self.chunked and not self.head else []))
+
+    def abort(self):
+        self.aborted = True

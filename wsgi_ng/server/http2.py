@@ -1,0 +1,457 @@
+"""HTTP/2 on one connection, with h2 doing the wire format.
+
+The connection's thread reads frames and feeds h2; every request stream's
+app call runs on a thread of the server's stream pool, so streams are
+concurrent and an app can read its request body while it streams the
+response (full duplex).  All h2 state and all writes are guarded by one
+condition, which is also what a sender waits on when flow control says
+the client is not reading: a slow client blocks only its own streams,
+never makes the server buffer without bound.
+
+WebSocket sessions arrive as extended CONNECT (RFC 8441) and are presented
+to the app like an HTTP/1.1 handshake (``GET`` + ``Upgrade: websocket``);
+the session's frames travel as the stream's DATA.
+"""
+import collections
+import logging
+import socket
+import threading
+
+import h2.config
+import h2.connection
+import h2.errors
+import h2.events
+import h2.exceptions
+import h2.settings
+
+from wsgi_ng._compat import monotonic, to_bytes, to_native
+from wsgi_ng.errors import ConnectionClosed, Timeout
+from wsgi_ng.handshake import Offer, accept_response
+from wsgi_ng.host import RequestContext
+from wsgi_ng.server.bodies import RequestBody
+from wsgi_ng.server.environ import request_environ
+from wsgi_ng.server.exchange import ClientGone, Exchange
+from wsgi_ng.websocket import (
+    FrameChannel, WebSocket, end_session, finish_session,
+)
+
+log = logging.getLogger("wsgi_ng.server")
+
+_RECV_SIZE = 65536
+#: Connection-level receive window: what all streams together may buffer.
+_CONNECTION_WINDOW = 16 * 1024 * 1024
+_RESET_WINDOW = 10.0  # seconds over which client resets are counted
+
+
+class HTTP2Connection(object):
+    """Serve HTTP/2 on *sock* until the client or the server ends it."""
+
+    def __init__(self, server, sock, peer, base_environ, initial=b"",
+                 upgrade=None):
+        self.server = server
+        self.config = server.config
+        self.sock = sock
+        self.peer = peer
+        self.base_environ = base_environ
+        self.initial = initial
+        self.upgrade = upgrade
+        self.h2 = h2.connection.H2Connection(h2.config.H2Configuration(
+            client_side=False, header_encoding=None))
+        self.cond = threading.Condition(threading.RLock())
+        self.streams = {}
+        self.resets = collections.deque()
+        self.closed = False
+
+    # -- writing (any thread, under the condition) -------------------------
+    def flush(self):
+        data = self.h2.data_to_send()
+        if data and not self.closed:
+            self.sock.settimeout(self.config.send_timeout)
+            try:
+                self.sock.sendall(data)
+            except (socket.error, socket.timeout):
+                self.closed = True
+                self.cond.notify_all()
+
+    def call(self, stream, method, *args, **kwargs):
+        """Run an h2 method for *stream* and send its frames; raises
+        ``ClientGone`` when the stream or connection is gone."""
+        with self.cond:
+            if self.closed or stream.reset:
+                raise ClientGone("the stream was reset")
+            try:
+                getattr(self.h2, method)(*args, **kwargs)
+            except (h2.exceptions.StreamClosedError,
+                    h2.exceptions.ProtocolError):
+                raise ClientGone("the stream is closed")
+            self.flush()
+
+    def send_data(self, stream, data):
+        """Send *data* as flow control allows, waiting for the client's
+        window updates at most ``send_timeout`` seconds each time."""
+        view = memoryview(data)
+        while len(view):
+            with self.cond:
+                deadline = monotonic() + self.config.send_timeout
+                while True:
+                    if self.closed or stream.reset:
+                        raise ClientGone("the stream was reset")
+                    window = min(self.h2.local_flow_control_window(stream.id),
+                                 self.h2.max_outbound_frame_size)
+                    if window > 0:
+                        break
+                    remaining = deadline - monotonic()
+                    if remaining <= 0:
+                        self.reset(stream, h2.errors.ErrorCodes.CANCEL)
+                        raise ClientGone("the client stopped reading")
+                    self.cond.wait(remaining)
+                self.call(stream, "send_data", stream.id, view[:window].tobytes())
+            view = view[window:]
+
+    def reset(self, stream, code):
+        with self.cond:
+            if not stream.reset and not self.closed:
+                stream.reset = True
+                try:
+                    self.h2.reset_stream(stream.id, code)
+                except h2.exceptions.StreamClosedError:
+                    pass
+                self.flush()
+            self.cond.notify_all()
+
+    # -- shutdown (another thread) -------------------------------------------
+    def stop(self):
+        """GOAWAY: no new streams; running ones finish, WebSocket sessions
+        are closed with 1001."""
+        with self.cond:
+            if not self.closed:
+                self.h2.close_connection()
+                self.flush()
+            sessions = [s.session for s in self.streams.values() if s.session]
+        for session in sessions:
+            end_session(session, 1001)
+
+    def kill(self):
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except socket.error:
+            pass
+
+    # -- the connection's thread -------------------------------------------
+    def run(self):
+        with self.cond:
+            self.h2.local_settings = h2.settings.Settings(
+                client=False, initial_values={
+                    h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS:
+                        self.config.max_concurrent_streams,
+                    h2.settings.SettingCodes.INITIAL_WINDOW_SIZE:
+                        self.config.initial_window_size,
+                    h2.settings.SettingCodes.HEADER_TABLE_SIZE:
+                        self.config.header_table_size,
+                    h2.settings.SettingCodes.MAX_HEADER_LIST_SIZE:
+                        self.config.max_header_size,
+                    h2.settings.SettingCodes.ENABLE_CONNECT_PROTOCOL: 1,
+                })
+            if self.upgrade is not None:
+                self.h2.initiate_upgrade_connection(self.upgrade.settings)
+            else:
+                self.h2.initiate_connection()
+            self.h2.increment_flow_control_window(_CONNECTION_WINDOW - 65535)
+            self.flush()
+            if self.upgrade is not None:
+                self.start_stream(1, self.upgrade.headers, ended=True)
+        try:
+            data = self.initial or (self.upgrade.trailing if self.upgrade else b"")
+            while not self.closed:
+                if data:
+                    self.receive(data)
+                if self.server.stopping and not self.streams:
+                    break
+                data = self.read()
+                if data == b"":
+                    break
+        finally:
+            with self.cond:
+                self.closed = True
+                self.cond.notify_all()
+
+    def read(self):
+        """The next bytes; ``b""`` when the connection is over, None when
+        nothing came in the keep-alive time while streams are open."""
+        self.sock.settimeout(self.config.keep_alive_timeout)
+        try:
+            return self.sock.recv(_RECV_SIZE)
+        except socket.timeout:
+            with self.cond:
+                if self.streams:
+                    return None
+                self.h2.close_connection()  # idle: GOAWAY, then close
+                self.flush()
+            return b""
+        except socket.error:
+            return b""
+
+    def receive(self, data):
+        with self.cond:
+            try:
+                events = self.h2.receive_data(data)
+            except h2.exceptions.ProtocolError as error:
+                log.warning("HTTP/2 protocol error from %s: %s; connection "
+                            "closed", self.peer[0] if self.peer else "?", error)
+                self.h2.close_connection(getattr(
+                    error, "error_code", h2.errors.ErrorCodes.PROTOCOL_ERROR))
+                self.flush()
+                self.closed = True
+                return
+            for event in events:
+                self.dispatch(event)
+            self.flush()
+            self.cond.notify_all()
+
+    def dispatch(self, event):
+        stream = self.streams.get(getattr(event, "stream_id", None))
+        if isinstance(event, h2.events.RequestReceived):
+            self.start_stream(event.stream_id, event.headers,
+                              ended=event.stream_ended is not None)
+        elif isinstance(event, h2.events.DataReceived):
+            if stream is not None and not stream.reset:
+                stream.input.feed(event.data, event.flow_controlled_length)
+            else:
+                self.acknowledge(event.stream_id, event.flow_controlled_length)
+        elif isinstance(event, h2.events.StreamEnded):
+            if stream is not None:
+                stream.input.end()
+        elif isinstance(event, h2.events.StreamReset):
+            if stream is not None:
+                stream.reset = True
+            self.count_reset()
+        elif isinstance(event, h2.events.ConnectionTerminated):
+            self.closed = True
+
+    def acknowledge(self, stream_id, length):
+        if not length:
+            return
+        try:
+            self.h2.acknowledge_received_data(length, stream_id)
+        except (h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError):
+            pass
+
+    def count_reset(self):
+        """Close the connection on a rapid-reset flood (CVE-2023-44487)."""
+        now = monotonic()
+        self.resets.append(now)
+        while self.resets and self.resets[0] < now - _RESET_WINDOW:
+            self.resets.popleft()
+        if len(self.resets) > self.config.max_resets_per_second * _RESET_WINDOW:
+            log.warning("HTTP/2 rapid reset from %s; connection closed",
+                        self.peer[0] if self.peer else "?")
+            self.h2.close_connection(h2.errors.ErrorCodes.ENHANCE_YOUR_CALM)
+            self.flush()
+            self.closed = True
+
+    # -- streams ---------------------------------------------------------------
+    def start_stream(self, stream_id, headers, ended, pushed=False):
+        stream = _Stream(self, stream_id, headers, pushed)
+        if ended:
+            stream.input.end()
+        if len(headers) > self.config.max_header_count + 5:
+            self.reset(stream, h2.errors.ErrorCodes.REFUSED_STREAM)
+            return
+        self.streams[stream_id] = stream
+        if not self.server.stream_pool.submit(stream.run):
+            del self.streams[stream_id]
+            self.reset(stream, h2.errors.ErrorCodes.REFUSED_STREAM)
+
+    def stream_done(self, stream):
+        with self.cond:
+            self.streams.pop(stream.id, None)
+            if not stream.input.ended and not stream.reset:
+                # the response is complete; the rest of the body is unwanted
+                self.reset(stream, h2.errors.ErrorCodes.NO_ERROR)
+
+
+class _StreamInput(RequestBody):
+    """A stream's request body (or WebSocket bytes), fed by the connection's
+    thread; flow-control credit goes back as the app consumes it."""
+
+    def __init__(self, connection, stream):
+        RequestBody.__init__(self, connection.config.max_body_size)
+        self._connection = connection
+        self._stream = stream
+        self._chunks = collections.deque()
+        self.ended = False
+
+    def feed(self, data, flow_length):
+        self._chunks.append((data, flow_length))
+
+    def end(self):
+        self.ended = True
+
+    def receive(self, timeout=None):
+        """The next bytes, ``b""`` at the end; ``Timeout`` after *timeout*."""
+        connection = self._connection
+        with connection.cond:
+            deadline = None if timeout is None else monotonic() + timeout
+            while not self._chunks:
+                if self.ended or self._stream.reset or connection.closed:
+                    return b""
+                remaining = None if deadline is None else deadline - monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise Timeout("no data within %.3gs" % timeout)
+                connection.cond.wait(remaining)
+            data, flow_length = self._chunks.popleft()
+            connection.acknowledge(self._stream.id, flow_length)
+            connection.flush()
+            return data
+
+    def _next_chunk(self):
+        try:
+            data = self.receive(self._connection.config.header_timeout)
+        except Timeout:
+            raise ClientGone("the request body stalled")
+        if not data and self._stream.reset:
+            raise ClientGone("the stream was reset")
+        return data
+
+
+class _Stream(object):
+    """One request stream: its environ, its app call, its responder side."""
+
+    http2 = True
+
+    def __init__(self, connection, stream_id, headers, pushed):
+        self.connection = connection
+        self.id = stream_id
+        self.headers = headers
+        self.pushed = pushed
+        self.reset = False
+        self.input = _StreamInput(connection, self)
+        self.head = False
+        self.session = None
+
+    # -- running the app (a pool thread) -----------------------------------
+    def run(self):
+        connection = self.connection
+        try:
+            pseudo = dict((n, v) for n, v in self.headers if n.startswith(b":"))
+            fields = [(n, v) for n, v in self.headers if not n.startswith(b":")]
+            method = pseudo.get(b":method", b"GET")
+            self.head = method == b"HEAD"
+            session = None
+            if method == b"CONNECT":
+                if pseudo.get(b":protocol") != b"websocket":
+                    connection.reset(self, h2.errors.ErrorCodes.PROTOCOL_ERROR)
+                    return
+                method = b"GET"  # presented like an HTTP/1.1 handshake
+                fields += [(b"upgrade", b"websocket"), (b"connection", b"Upgrade")]
+                values = dict(fields)
+                offered = to_native(values.get(b"sec-websocket-protocol", b""))
+                offer = Offer(None, [p.strip() for p in offered.split(",")
+                                     if p.strip()],
+                              to_native(values.get(b"sec-websocket-extensions", b"")))
+                session = self.session = WebSocket(
+                    offer.subprotocols,
+                    lambda sub, extra: self.accept(offer, sub, extra),
+                    {"http_version": "2"})
+            if b":authority" in pseudo:
+                fields.insert(0, (b"host", pseudo[b":authority"]))
+            environ = request_environ(
+                connection.base_environ, method, pseudo.get(b":path", b"/"),
+                "HTTP/2", fields, connection.peer, self.input)
+            context = RequestContext(
+                push=None if self.pushed else self.push, early_hints=self.hint,
+                trailers=True, websocket=session, full_duplex=True)
+            exchange = Exchange(connection.server.app, environ, self, context)
+            result = exchange.run()
+            if result is not None:
+                finish_session(session, result)
+                connection.server.access_log(environ, 200, 0)
+                return
+            connection.server.access_log(environ, exchange.status_code,
+                                         exchange.sent_bytes)
+        finally:
+            connection.stream_done(self)
+
+    def accept(self, offer, subprotocol, extra_headers):
+        headers, extensions = accept_response(
+            offer, subprotocol, extra_headers, self.connection.config.compress)
+        self.connection.call(self, "send_headers", self.id, [(":status", "200")]
+                             + _lower(headers))
+        return FrameChannel(_StreamBytes(self), extensions=extensions,
+                            max_message_size=self.connection.config.max_message_size)
+
+    # -- the responder (see exchange) -----------------------------------------
+    def hint(self, headers):
+        self.connection.call(self, "send_headers", self.id,
+                             [(":status", "103")] + _lower(headers))
+        return True
+
+    def push(self, path, headers):
+        connection = self.connection
+        with connection.cond:
+            if not connection.h2.remote_settings.enable_push or self.reset:
+                return False
+            scheme = connection.base_environ["wsgi.url_scheme"]
+            request = [(b":method", b"GET"), (b":path", to_bytes(path)),
+                       (b":scheme", to_bytes(scheme)),
+                       (b":authority", dict(self.headers).get(b":authority", b""))]
+            request += [(to_bytes(n.lower()), to_bytes(v)) for n, v in headers]
+            promised = connection.h2.get_next_available_stream_id()
+            try:
+                connection.h2.push_stream(self.id, promised, request)
+            except (h2.exceptions.ProtocolError,
+                    h2.exceptions.StreamClosedError):
+                return False
+            connection.flush()
+            connection.start_stream(promised, request, ended=True, pushed=True)
+        return True
+
+    def start(self, status, headers):
+        self.connection.call(self, "send_headers", self.id,
+                             [(":status", status[:3])] + _lower(headers))
+
+    def data(self, block):
+        if not self.head:
+            self.connection.send_data(self, block)
+
+    def end(self, trailers):
+        if trailers:
+            self.connection.call(self, "send_headers", self.id, _lower(trailers),
+                                 end_stream=True)
+        else:
+            self.connection.call(self, "end_stream", self.id)
+
+    def abort(self):
+        self.connection.reset(self, h2.errors.ErrorCodes.INTERNAL_ERROR)
+
+
+class _StreamBytes(object):
+    """A stream's DATA as the byte stream a WebSocket ``FrameChannel``
+    speaks over (RFC 8441)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def recv(self, timeout=None):
+        return self._stream.input.receive(timeout)
+
+    def send(self, data):
+        try:
+            self._stream.connection.send_data(self._stream, data)
+        except ClientGone:
+            raise ConnectionClosed(1006, "stream reset")
+
+    def close(self):
+        try:
+            self._stream.connection.call(self._stream, "end_stream",
+                                         self._stream.id)
+        except ClientGone:
+            pass
+
+
+def _lower(headers):
+    """HTTP/2 field names are lower case."""
+    return [(name.lower(), value) for name, value in headers]
