@@ -23,6 +23,7 @@ def test_no_command_prints_help(capsys):
 
 
 def test_python_dash_m_runs_the_demo():
-    code, output = run_bounded([sys.executable, "-m", "wsgi_ng", "demo"])
+    code, output = run_bounded([sys.executable, "-m", "wsgi_ng", "demo",
+                                "--report-only"])
     assert code == 0, output
     assert "[h2] GET / -> 200 OK, /app.css delivered as 'push'" in output

@@ -2,6 +2,10 @@
 from __future__ import print_function
 
 import argparse
+import importlib
+import logging
+import os
+import signal
 import sys
 
 from wsgi_ng.demo import app as demo_app
@@ -32,13 +36,91 @@ def run_demo(out):
             print("    WebSocket denied: %s" % denied.response.status, file=out)
 
 
+def load_app(spec):
+    """``"package.module:attribute"`` (attribute defaults to
+    ``application``), imported with the current directory on the path."""
+    module, _, attribute = spec.partition(":")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    app = importlib.import_module(module)
+    for name in (attribute or "application").split("."):
+        app = getattr(app, name)
+    return app
+
+
+def add_server_options(parser):
+    option = parser.add_argument
+    option("--bind", "-b", action="append", default=[], metavar="HOST:PORT",
+           help="address to listen on, repeatable; [::1]:8000 for IPv6 "
+           "(default 127.0.0.1:8000)")
+    option("--fd", action="append", type=int, default=[],
+           help="inherited listening socket (socket activation), repeatable")
+    option("--certfile", help="TLS certificate: serve HTTPS, HTTP/2 by ALPN")
+    option("--keyfile", help="TLS private key")
+    kind = parser.add_mutually_exclusive_group()
+    kind.add_argument("--ng", dest="ng", action="store_true", default=None,
+                      help="the app is written for wsgi-ng: run it as is")
+    kind.add_argument("--legacy", dest="ng", action="store_false",
+                      help="a plain WSGI app: contain it with from_wsgi "
+                      "(default unless the app sets wsgi_ng = True)")
+    option("--log-level", default="info",
+           choices=["debug", "info", "warning", "error", "critical"])
+    option("--no-access-log", action="store_true", help="no request lines")
+    option("--graceful-timeout", type=float, default=30.0,
+           help="seconds in-flight requests get on SIGTERM (default 30)")
+    option("--keep-alive", type=float, default=5.0,
+           help="seconds an idle connection stays open (default 5)")
+    option("--max-body-size", type=int, default=1024 ** 3,
+           help="largest request body in bytes (default 1 GiB)")
+    option("--max-connections", type=int, default=1000)
+    option("--threads", type=int, default=200,
+           help="most threads running HTTP/2 streams (default 200)")
+
+
+def run_server(app, args):
+    """Serve *app* as the options say until SIGTERM or SIGINT."""
+    try:
+        from wsgi_ng.server import Config, Server, tls_context
+    except ImportError as error:  # h11/h2 come with the "server" extra
+        print("wsgi-ng: the server needs pip install 'wsgi-ng[server]' "
+              "(%s)" % error, file=sys.stderr)
+        return 1
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="[%(asctime)s] [%(levelname)s] %(message)s")
+    if args.no_access_log:
+        logging.getLogger("wsgi_ng.access").setLevel(logging.WARNING)
+    config = Config(graceful_timeout=args.graceful_timeout,
+                    keep_alive_timeout=args.keep_alive,
+                    max_body_size=args.max_body_size,
+                    max_connections=args.max_connections,
+                    max_stream_threads=args.threads)
+    tls = tls_context(args.certfile, args.keyfile or args.certfile) \
+        if args.certfile else None
+    binds = args.bind or ([] if args.fd else ["127.0.0.1:8000"])
+    server = Server(app, binds=binds, fds=args.fd, ng=args.ng, config=config,
+                    tls=tls)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: server.shutdown())
+    server.serve_forever()
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="wsgi-ng", description="WSGI with WebSocket, push, early hints "
         "and trailers.")
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("demo", help="run the showcase app on every kind of "
-                        "host and show what works and what degrades")
+    demo = commands.add_parser(
+        "demo", help="show what works and degrades on every kind of host, "
+        "then serve the showcase on http://127.0.0.1:8000")
+    demo.add_argument("--report-only", action="store_true",
+                      help="print the report, do not serve")
+    add_server_options(demo)
+    serve = commands.add_parser("serve", help="serve a WSGI or wsgi-ng app "
+                                "over HTTP/1.1, HTTP/2 and WebSocket")
+    serve.add_argument("app", nargs="?", help="module:attribute (default: "
+                       "the showcase app)")
+    add_server_options(serve)
     argv = sys.argv[1:] if argv is None else argv
     if not argv:  # argparse on 2.7 would make this an error, 3.x a no-op
         parser.print_help()
@@ -46,7 +128,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "demo":
         run_demo(sys.stdout)
-    return 0
+        sys.stdout.flush()
+        return 0 if args.report_only else run_server(demo_app, args)
+    return run_server(load_app(args.app) if args.app else demo_app, args)
 
 
 if __name__ == "__main__":

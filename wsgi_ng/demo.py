@@ -1,10 +1,12 @@
 """The showcase app: one wsgi-ng app that uses every capability.
 
-``/`` is a page that pushes ``/app.css`` and ends with a ``Server-Timing``
-trailer, ``/app.css`` the stylesheet, ``/features`` what this request could
-use (JSON), ``/ws`` a WebSocket echo that answers 426 where the host cannot
-do WebSocket.  It runs unchanged on every host; the tests run it on the
-full and the degraded profiles of the test client.
+``/`` is a page that shows the request's protocol and features, pushes
+``/app.css``, opens a WebSocket echo from the browser and ends with a
+``Server-Timing`` trailer; ``/app.css`` is the stylesheet, ``/features``
+what this request could use (JSON), ``/ws`` a WebSocket echo that answers
+426 where the host cannot do WebSocket.  It runs unchanged on every host;
+the tests run it on the reference server and on the full and the degraded
+profiles of the test client.
 """
 import json
 import time
@@ -12,9 +14,33 @@ import time
 from wsgi_ng import keys
 
 STYLESHEET = b"body { font-family: sans-serif; margin: 2em; }\n"
-PAGE = (b"<!doctype html><html><head><title>wsgi-ng</title>"
-        b"<link rel=stylesheet href=/app.css></head>"
-        b"<body><h1>Hello from wsgi-ng</h1></body></html>\n")
+PAGE = u"""<!doctype html>
+<html><head><meta charset="utf-8"><title>wsgi-ng</title>
+<link rel="stylesheet" href="/app.css"></head>
+<body><h1>Hello from wsgi-ng</h1>
+<p>This page came over <b id="protocol">%(protocol)s</b>; this request could
+use: <b id="features">%(features)s</b>. <code>/app.css</code> was delivered
+as <b id="delivery">%(delivery)s</b>.</p>
+<form id="form"><input id="message" value="hello">
+<button>send over the WebSocket</button></form>
+<pre id="log"></pre>
+<script>
+var log = document.getElementById("log");
+var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+var ws = new WebSocket(scheme + location.host + "/ws", ["echo"]);
+ws.onopen = function () { log.textContent += "open\\n"; ws.send("ready"); };
+ws.onmessage = function (event) {
+  log.textContent += "echo: " + event.data + "\\n";
+  document.title = "echo: " + event.data;
+};
+ws.onclose = function (event) { log.textContent += "closed " + event.code + "\\n"; };
+document.getElementById("form").onsubmit = function (event) {
+  event.preventDefault();
+  ws.send(document.getElementById("message").value);
+};
+</script>
+</body></html>
+"""
 
 
 def page(environ, start_response):
@@ -22,7 +48,10 @@ def page(environ, start_response):
     delivery = environ[keys.PUSH]("/app.css")
     start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
                               ("X-Push", delivery)])
-    yield PAGE
+    yield (PAGE % {
+        "protocol": environ.get("SERVER_PROTOCOL", "?"),
+        "features": ", ".join(sorted(environ.get(keys.FEATURES, ()))) or "none",
+        "delivery": delivery}).encode("utf-8")
     environ[keys.SEND_TRAILERS](
         [("Server-Timing", "app;dur=%.3f" % ((time.time() - started) * 1000))])
 
@@ -70,3 +99,6 @@ ROUTES = {"/": page, "/app.css": stylesheet, "/features": features,
 def app(environ, start_response):
     """Dispatch on ``PATH_INFO``; a WSGI app like any other."""
     return ROUTES.get(environ["PATH_INFO"], not_found)(environ, start_response)
+
+
+app.wsgi_ng = True  # uses the ng. keys: the server runs it as it is

@@ -30,3 +30,35 @@ def running(app, ng=True, **settings):
 
 def connect(server):
     return socket.create_connection(("127.0.0.1", server.port), WAIT)
+
+
+@contextlib.contextmanager
+def serve_command(args, cwd):
+    """``wsgi-ng ARGS --fd N`` in a child process on a socket bound here;
+    yields ``(process, port, log file)``; SIGTERM at the end."""
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+
+    from process import wait_bounded
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    fd = listener.fileno()
+    options = {"pass_fds": [fd]} if sys.version_info[0] > 2 else {
+        "close_fds": False}
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wsgi_ng"] + list(args) + ["--fd", str(fd)],
+        cwd=cwd, stdout=log, stderr=subprocess.STDOUT, **options)
+    port = listener.getsockname()[1]
+    listener.close()  # the child has its own copy
+    try:
+        yield process, port, log
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            wait_bounded(process, WAIT)
+        log.close()

@@ -3,7 +3,9 @@ client (exact bytes matter here) and by curl."""
 import json
 import logging
 import os
+import socket
 import subprocess
+import time
 
 import h11
 import pytest
@@ -200,3 +202,38 @@ def test_curl_gets_http2_by_prior_knowledge_and_by_upgrade(mode):
 
 
 logging.getLogger("wsgi_ng").setLevel(logging.DEBUG)
+
+
+def test_slowloris_head_is_cut_off_and_others_are_served():
+    with running(application, header_timeout=1.0) as server:
+        slow = connect(server)
+        slow.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        started, cut_off = time.time(), False
+        while time.time() - started < WAIT:
+            try:
+                slow.sendall(b"X-Drip: 1\r\n")  # a field every 0.2 s, forever
+            except socket.error:
+                cut_off = True
+                break
+            other = connect(server)
+            other.sendall(b"GET /info HTTP/1.1\r\nHost: x\r\n"
+                          b"Connection: close\r\n\r\n")
+            assert other.recv(65536).startswith(b"HTTP/1.1 200 ")
+            other.close()
+            time.sleep(0.2)  # the attack's pace, not synchronisation
+        assert cut_off and time.time() - started < 5
+        slow.close()
+
+
+def test_idle_keep_alive_connection_is_closed():
+    with running(application, keep_alive_timeout=0.5) as server:
+        sock = connect(server)
+        sock.sendall(b"GET /info HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = b""
+        while True:  # the response, then the close: recv returns b""
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        assert data.startswith(b"HTTP/1.1 200 ")
+        sock.close()

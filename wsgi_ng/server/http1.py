@@ -12,6 +12,7 @@ import socket
 
 import h11
 
+from wsgi_ng._compat import monotonic, wait_readable
 from wsgi_ng.handshake import accept_response, websocket_offer
 from wsgi_ng.host import RequestContext
 from wsgi_ng.server.bodies import RequestBody
@@ -53,6 +54,8 @@ class HTTP1Connection(object):
     # -- I/O ------------------------------------------------------------
     def receive(self, timeout):
         """Feed h11 the next bytes; raises ``_Timeout`` after *timeout*."""
+        if timeout <= 0:
+            raise _Timeout()
         self.sock.settimeout(timeout)
         try:
             data = self.sock.recv(_RECV_SIZE)
@@ -71,11 +74,21 @@ class HTTP1Connection(object):
             except (socket.error, socket.timeout):
                 raise ClientGone("the client closed the connection")
 
-    def next_event(self, timeout):
+    def buffered(self):
+        """True when request bytes are already read (pipelined, or inside
+        the TLS layer)."""
+        pending = getattr(self.sock, "pending", None)
+        return bool(self.conn.trailing_data[0]) or bool(pending and pending())
+
+    def next_event(self, timeout, deadline=None):
+        """The next h11 event, waiting at most *timeout* seconds for each
+        read and, with *deadline*, until then in all (slowloris)."""
         while True:
             event = self.conn.next_event()
             if event is not h11.NEED_DATA:
                 return event
+            if deadline is not None:
+                timeout = min(timeout, deadline - monotonic())
             self.receive(timeout)
 
     # -- the connection -------------------------------------------------
@@ -83,11 +96,15 @@ class HTTP1Connection(object):
         """Serve until the connection ends; returns an ``Upgrade`` to HTTP/2
         when the client asked for h2c, else None."""
         while not self.server.stopping:
-            timeout = (self.config.header_timeout if self.requests == 0
-                       else self.config.keep_alive_timeout)
             self.idle = True
+            if self.requests and not self.buffered() and not wait_readable(
+                    self.sock, self.config.keep_alive_timeout):
+                return None  # idle keep-alive connection: close it
+            # the whole head must come within header_timeout, however slowly
+            # it trickles in (slowloris)
+            wait = self.config.header_timeout
             try:
-                event = self.next_event(timeout)
+                event = self.next_event(wait, monotonic() + wait)
                 self.idle = False
             except _Timeout:
                 return None  # idle or too slow: just close
