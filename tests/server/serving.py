@@ -10,12 +10,13 @@ WAIT = 10.0  # bound on every wait in these tests
 
 
 @contextlib.contextmanager
-def running(app, ng=True, **settings):
+def running(app, ng=True, tls=None, **settings):
     """Yield the running ``Server``; its ``url`` is ``127.0.0.1:PORT``."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(128)
-    server = Server(app, sockets=[listener], ng=ng, config=Config(**settings))
+    server = Server(app, sockets=[listener], ng=ng, config=Config(**settings),
+                    tls=tls)
     server.port = listener.getsockname()[1]
     server.url = "127.0.0.1:%d" % server.port
     thread = threading.Thread(target=server.serve_forever)

@@ -168,6 +168,7 @@ class Server(object):
 
     # -- one connection (a pool thread) ---------------------------------------
     def serve_connection(self, sock, peer, local):
+        raw = sock
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             scheme, protocol, initial = "http", None, b""
@@ -194,10 +195,11 @@ class Server(object):
         except (socket.error, ssl.SSLError) as error:
             log.debug("connection from %s ended: %s", peer[0], error)
         finally:
-            try:
-                sock.close()
-            except socket.error:
-                pass
+            for each in (sock, raw):  # a TLS wrapper, then the socket itself
+                try:
+                    each.close()
+                except socket.error:
+                    pass
 
     def sniff(self, sock):
         """The first bytes, enough to tell the HTTP/2 preface from HTTP/1;

@@ -79,6 +79,9 @@ class ThreadPool(object):
                 fn(*args)
             except Exception:  # the task's own handler failed: keep the pool
                 log.exception("unhandled error in %s thread", self.name)
+            # drop the finished task's objects before waiting: on Python 2 a
+            # socket is only closed when its last reference goes
+            task = fn = args = None
             task = self._next_task()
 
     def shutdown(self, timeout):

@@ -1,0 +1,95 @@
+"""HTTPS on the same server: ALPN chooses HTTP/2 or HTTP/1.1, and a real
+browser (headless Chromium) loads the demo page over HTTP/2 and completes a
+WebSocket round trip -- over HTTP/2 too (RFC 8441)."""
+import json
+import logging
+import os
+import socket
+import ssl
+import subprocess
+
+import pytest
+
+from apps import application
+from h2client import H2Client
+from process import run_bounded
+from serving import WAIT, running
+from wsgi_ng.demo import app as demo_app
+from wsgi_ng.server import tls_context
+
+
+def installed(program):
+    return subprocess.call(["which", program], stdout=subprocess.PIPE) == 0
+
+
+@pytest.fixture(scope="module")
+def certificate(tmpdir_factory):
+    """A self-signed certificate for 127.0.0.1: (certfile, keyfile)."""
+    if not installed("openssl"):
+        pytest.skip("openssl is not installed: apt-get install openssl")
+    folder = str(tmpdir_factory.mktemp("tls"))
+    cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+    code, output = run_bounded([
+        "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        "-keyout", key, "-out", cert, "-subj", "/CN=127.0.0.1",
+        "-addext", "subjectAltName=IP:127.0.0.1"])
+    assert code == 0, output
+    return cert, key
+
+
+def client_tls(protocols):
+    context = ssl.SSLContext(getattr(ssl, "PROTOCOL_TLS_CLIENT",
+                                     ssl.PROTOCOL_SSLv23))  # 2.7: the latter
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.set_alpn_protocols(protocols)
+    return context
+
+
+@pytest.mark.parametrize("alpn,expected", [(["h2", "http/1.1"], "h2"),
+                                           (["http/1.1"], "http/1.1")])
+def test_alpn_picks_the_protocol(certificate, alpn, expected):
+    with running(application, tls=tls_context(*certificate)) as server:
+        raw = socket.create_connection(("127.0.0.1", server.port), WAIT)
+        sock = client_tls(alpn).wrap_socket(raw, server_hostname="127.0.0.1")
+        assert sock.selected_alpn_protocol() == expected
+        if expected == "h2":
+            h2 = H2Client(sock, server.url, scheme="https")
+            report = json.loads(h2.get("/info").body.decode())
+            h2.close()
+            assert report["protocol"] == "HTTP/2"
+        else:
+            sock.sendall(b"GET /info HTTP/1.1\r\nHost: x\r\n"
+                         b"Connection: close\r\n\r\n")
+            data = b""
+            while True:
+                try:
+                    chunk = sock.recv(65536)
+                except ssl.SSLError:  # Python 2: EOF without close_notify
+                    break
+                if not chunk:
+                    break
+                data += chunk
+            assert data.startswith(b"HTTP/1.1 200 ") and b'"HTTP/1.1"' in data
+            sock.close()
+
+
+CHROMIUM = [name for name in ("chromium", "chromium-browser", "google-chrome")
+            if installed(name)]
+
+
+def test_chromium_loads_the_demo_over_http2_and_echoes_on_a_websocket(
+        certificate, caplog):
+    if not CHROMIUM:
+        pytest.skip("Chromium is not installed: apt-get install chromium")
+    caplog.set_level(logging.INFO, logger="wsgi_ng.access")
+    with running(demo_app, tls=tls_context(*certificate)) as server:
+        code, dom = run_bounded([
+            CHROMIUM[0], "--headless", "--no-sandbox", "--disable-gpu",
+            "--ignore-certificate-errors", "--no-first-run",
+            "--user-data-dir=%s" % os.path.dirname(certificate[0]),
+            "--virtual-time-budget=10000", "--dump-dom",
+            "https://%s/" % server.url], seconds=60)
+    assert '<b id="protocol">HTTP/2</b>' in dom, dom
+    assert "echo: ready" in dom, dom  # the page's WebSocket round trip
+    assert '"GET /ws HTTP/2" 200' in caplog.text  # it went over HTTP/2
