@@ -11,7 +11,9 @@ WAIT = 10.0  # bound on every wait in these tests
 
 @contextlib.contextmanager
 def running(app, ng=True, tls=None, **settings):
-    """Yield the running ``Server``; its ``url`` is ``127.0.0.1:PORT``."""
+    """Yield the running ``Server``; its ``url`` is ``127.0.0.1:PORT``.
+    Connections a test leaves open are cut off 2 s after it ends."""
+    settings.setdefault("graceful_timeout", 2.0)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(128)

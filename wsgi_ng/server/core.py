@@ -75,8 +75,14 @@ class Server(object):
             self.listeners.append(listen("127.0.0.1", 8000))
         self.connection_pool = ThreadPool(self.config.max_connections,
                                           "wsgi-ng-conn")
+        # HTTP/2 streams past the cap wait for a thread: the number waiting
+        # is bounded by connections x max_concurrent_streams
         self.stream_pool = ThreadPool(self.config.max_stream_threads,
-                                      "wsgi-ng-stream")
+                                      "wsgi-ng-stream", queue=True)
+        # WebSocket sessions over HTTP/2 hold their thread for their whole
+        # life: a pool of their own, so they can never starve requests
+        self.session_pool = ThreadPool(self.config.max_connections,
+                                       "wsgi-ng-session")
         self.stopping = False
         self._live = set()  # the connection handlers now running
         self._live_lock = threading.Lock()
@@ -147,6 +153,7 @@ class Server(object):
                 handler.kill()
             self.connection_pool.shutdown(1.0)
         self.stream_pool.shutdown(1.0)
+        self.session_pool.shutdown(1.0)
 
     def _handlers(self):
         with self._live_lock:

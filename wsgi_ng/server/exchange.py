@@ -19,9 +19,12 @@ A responder has ``http2`` (bool) and:
 import logging
 
 from wsgi_ng._compat import reraise
-from wsgi_ng.errors import StateError, WsgiNgError
+from wsgi_ng.errors import (
+    ConnectionClosed, RemoteProtocolError, StateError, WsgiNgError,
+)
 from wsgi_ng.iterables import close_iterable
 from wsgi_ng.validate import check_body_block, check_headers, check_status
+from wsgi_ng.websocket import end_session
 
 log = logging.getLogger("wsgi_ng.server")
 
@@ -70,11 +73,27 @@ class Exchange(object):
             self.responder.abort()
         except BodyTooLarge as error:
             self._fail("413 Content Too Large", str(error), logged=False)
-        except Exception:
+        except Exception as error:
+            session = self.context.websocket
+            if session is not None and session.state is session.ACCEPTED:
+                self._end_session(session, error)
+                return None
             log.exception("error in app for %s %s", self.environ["REQUEST_METHOD"],
                           self.environ["PATH_INFO"])
             self._fail("500 Internal Server Error", "internal server error")
         return None
+
+    def _end_session(self, session, error):
+        """An accepted WebSocket app raised: no HTTP status is possible any
+        more.  The client's doing (it left, broke the protocol, sent too
+        much) ends the session quietly; an app bug closes it with 1011."""
+        if isinstance(error, (ConnectionClosed, RemoteProtocolError)):
+            log.info("WebSocket session on %s ended: %s",
+                     self.environ["PATH_INFO"], error)
+        else:
+            log.exception("error in WebSocket app for %s",
+                          self.environ["PATH_INFO"])
+        end_session(session, 1011)
 
     def _fail(self, status, text, logged=True):
         if self.headers_sent:  # too late for a status: break the response

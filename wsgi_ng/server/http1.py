@@ -303,6 +303,8 @@ class _Body(RequestBody):
             event = connection.next_event(connection.config.header_timeout)
         except _Timeout:
             raise ClientGone("the request body stalled")
+        except h11.RemoteProtocolError as error:  # e.g. it ended too soon
+            raise ClientGone("bad request body: %s" % error)
         if isinstance(event, h11.Data):
             return bytes(event.data)
         return b""

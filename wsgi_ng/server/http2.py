@@ -61,6 +61,8 @@ class HTTP2Connection(object):
         self.streams = {}
         self.resets = collections.deque()
         self.closed = False
+        self.client_done = False  # the client sent GOAWAY
+        self.slot_freed = threading.Event()
 
     # -- writing (any thread, under the condition) -------------------------
     def flush(self):
@@ -127,7 +129,8 @@ class HTTP2Connection(object):
             if not self.closed:
                 self.h2.close_connection()
                 self.flush()
-            sessions = [s.session for s in self.streams.values() if s.session]
+            sessions = [s.session for s in list(self.streams.values())
+                        if s.session]
         for session in sessions:
             end_session(session, 1001)
 
@@ -159,17 +162,23 @@ class HTTP2Connection(object):
                 self.h2.initiate_upgrade_connection(self.upgrade.settings)
             else:
                 self.h2.initiate_connection()
+            # settings given as initial values are never "acknowledged", so
+            # h2 does not pass these two on to its HPACK decoder by itself
+            self.h2.decoder.max_header_list_size = self.config.max_header_size
+            self.h2.decoder.max_allowed_table_size = self.config.header_table_size
             self.h2.increment_flow_control_window(_CONNECTION_WINDOW - 65535)
             self.flush()
             if self.upgrade is not None:
                 self.start_stream(1, self.upgrade.headers, ended=True)
         try:
             data = self.initial or (self.upgrade.trailing if self.upgrade else b"")
-            while not self.closed:
+            while True:
                 if data:
                     self.receive(data)
-                if self.server.stopping and not self.streams:
+                winding_down = self.server.stopping or self.client_done
+                if self.closed or (winding_down and not self.streams):
                     break
+                self.wait_for_a_free_slot()
                 data = self.read()
                 if data == b"":
                     break
@@ -177,6 +186,19 @@ class HTTP2Connection(object):
             with self.cond:
                 self.closed = True
                 self.cond.notify_all()
+
+    def wait_for_a_free_slot(self):
+        """Backpressure: read no more frames while this connection has
+        ``max_concurrent_streams`` app calls running.  h2 counts a stream
+        as closed once its response is out, but its thread may still be
+        finishing (logging, ``close()``); without this a client could keep
+        opening streams until the server's thread pool is exhausted."""
+        limit = self.config.max_concurrent_streams
+        while len(self.streams) >= limit and not self.closed:
+            self.slot_freed.clear()
+            if len(self.streams) < limit:
+                break
+            self.slot_freed.wait(self.config.keep_alive_timeout)
 
     def read(self):
         """The next bytes; ``b""`` when the connection is over, None when
@@ -229,7 +251,14 @@ class HTTP2Connection(object):
                 stream.reset = True
             self.count_reset()
         elif isinstance(event, h2.events.ConnectionTerminated):
-            self.closed = True
+            if event.error_code != h2.errors.ErrorCodes.NO_ERROR:
+                self.closed = True
+                return
+            # A graceful GOAWAY (h2load, browsers: "no more requests"): the
+            # streams already open must still finish (RFC 9113 section
+            # 6.8), but h2 closes its state machine on any GOAWAY.  Reopen.
+            self.h2.state_machine.state = h2.connection.ConnectionState.SERVER_OPEN
+            self.client_done = True
 
     def acknowledge(self, stream_id, length):
         if not length:
@@ -261,16 +290,29 @@ class HTTP2Connection(object):
             self.reset(stream, h2.errors.ErrorCodes.REFUSED_STREAM)
             return
         self.streams[stream_id] = stream
-        if not self.server.stream_pool.submit(stream.run):
+        pool = self.server.session_pool if (b":protocol", b"websocket") in \
+            headers else self.server.stream_pool
+        if not pool.submit(stream.run):
             del self.streams[stream_id]
             self.reset(stream, h2.errors.ErrorCodes.REFUSED_STREAM)
 
     def stream_done(self, stream):
-        with self.cond:
-            self.streams.pop(stream.id, None)
-            if not stream.input.ended and not stream.reset:
-                # the response is complete; the rest of the body is unwanted
-                self.reset(stream, h2.errors.ErrorCodes.NO_ERROR)
+        """The app is done with *stream*.  Body data the client still sends
+        is acknowledged and dropped (no reset: a late END_STREAM on a GET is
+        common, and clients count a reset as a failed request)."""
+        # No lock for the common case: the reader thread holds the lock for
+        # every frame it reads and Python's locks are not fair, so a busy
+        # connection would keep finished streams (and their threads) waiting
+        # here while the client, answered already, opens new ones.  A dict
+        # pop is atomic.
+        self.streams.pop(stream.id, None)
+        self.slot_freed.set()
+        leftover = stream.input.discard()
+        if leftover:
+            with self.cond:
+                for _, flow_length in leftover:
+                    self.acknowledge(stream.id, flow_length)
+                self.flush()
 
 
 class _StreamInput(RequestBody):
@@ -289,6 +331,11 @@ class _StreamInput(RequestBody):
 
     def end(self):
         self.ended = True
+
+    def discard(self):
+        """Drop what is buffered; returns it for flow-control credit."""
+        chunks, self._chunks = self._chunks, collections.deque()
+        return chunks
 
     def receive(self, timeout=None):
         """The next bytes, ``b""`` at the end; ``Timeout`` after *timeout*."""

@@ -17,11 +17,13 @@ log = logging.getLogger("wsgi_ng.server")
 
 
 class ThreadPool(object):
-    """``submit(fn, *args)`` runs *fn* on a pooled thread; it returns False
-    (and runs nothing) when all ``max_threads`` threads are busy."""
+    """``submit(fn, *args)`` runs *fn* on a pooled thread.  When all
+    ``max_threads`` threads are busy it either queues the task until one is
+    free (``queue=True``) or returns False and runs nothing."""
 
-    def __init__(self, max_threads, name, idle_timeout=30.0):
+    def __init__(self, max_threads, name, idle_timeout=30.0, queue=False):
         self.max_threads = max_threads
+        self.queue = queue
         self.name = name
         self.idle_timeout = idle_timeout
         self._cond = threading.Condition(threading.Lock())
@@ -45,7 +47,10 @@ class ThreadPool(object):
                 self._cond.notify()
                 return True
             if self._threads >= self.max_threads:
-                return False
+                if not self.queue:
+                    return False
+                self._tasks.append((fn, args))
+                return True
             self._tasks.append((fn, args))
             self._threads += 1
         thread = threading.Thread(target=self._work,
