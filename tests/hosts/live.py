@@ -90,6 +90,9 @@ SERVERS = {
     "gunicorn-h2": ("gunicorn", module("gunicorn"), gunicorn(
         "gthread", threads=4, options=["--http-protocols", "h2,h1",
                                        "--http2-cleartext", "prior-knowledge"])),
+    # the reference server in gunicorn's processes (two workers)
+    "gunicorn-wsgi-ng": ("gunicorn", module("gunicorn"), gunicorn(
+        "wsgi_ng.adapters.gunicorn.Worker", options=["--workers", "2"])),
     "werkzeug": ("werkzeug", module("werkzeug"), launched("werkzeug")),
     "waitress": ("waitress", module("waitress"), launched("waitress")),
     "wsgiref": ("wsgiref", module("wsgiref"), launched("wsgiref")),

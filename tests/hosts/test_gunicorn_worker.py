@@ -1,0 +1,34 @@
+"""gunicorn -k wsgi_ng.adapters.gunicorn.Worker: gunicorn's processes, the
+reference server's protocols.  A real gunicorn with two workers, talked to
+over HTTP/2 (prior knowledge) and WebSocket, stopped with SIGTERM."""
+import json
+import signal
+
+import pytest
+
+from h2client import H2Client
+from live import WAIT, LiveServer
+from process import wait_bounded
+
+websocket = pytest.importorskip("websocket", reason="pip install websocket-client")
+
+
+def test_http2_and_websocket_under_gunicorn_workers():
+    with LiveServer("gunicorn-wsgi-ng", "probe_app:application") as server:
+        h2 = H2Client(server.connect(), server.url)
+        report = json.loads(h2.get("/features").body.decode())
+        page = h2.get("/page")
+        h2.close()
+        ws = websocket.create_connection("ws://%s/ws" % server.url, timeout=WAIT)
+        ws.send(u"through gunicorn")
+        echoed = ws.recv()
+        ws.close()
+        server.process.send_signal(signal.SIGTERM)
+        wait_bounded(server.process, WAIT)
+        assert server.process.returncode == 0
+    assert report == {"features": ["early_hints", "full_duplex", "push",
+                                   "trailers"], "protocol": "HTTP/2"}
+    assert page.header("x-push") == "push" and page.trailers == [("x-trailer", "1")]
+    assert echoed == u"through gunicorn"
+    assert "Traceback" not in server.final_output, server.final_output
+    assert server.final_output.count("Booting worker") == 2

@@ -1,0 +1,1 @@
+"""Adapters between wsgi-ng and other servers and frameworks."""
