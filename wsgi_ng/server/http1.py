@@ -74,6 +74,16 @@ class HTTP1Connection(object):
             except (socket.error, socket.timeout):
                 raise ClientGone("the client closed the connection")
 
+    def refuse_folding(self):
+        """Reject obsolete line folding in a request head.  h11 unfolds it
+        (RFC 9112 allows either), but a proxy in front may read the folded
+        line differently -- a request smuggling vector -- so a server that
+        may sit behind one answers 400 instead (RFC 9112 section 5.2)."""
+        head = self.conn.trailing_data[0].split(b"\r\n\r\n", 1)[0]
+        if b"\r\n " in head or b"\r\n\t" in head:
+            raise h11.RemoteProtocolError("obsolete line folding in the "
+                                          "request head", 400)
+
     def buffered(self):
         """True when request bytes are already read (pipelined, or inside
         the TLS layer)."""
@@ -84,6 +94,8 @@ class HTTP1Connection(object):
         """The next h11 event, waiting at most *timeout* seconds for each
         read and, with *deadline*, until then in all (slowloris)."""
         while True:
+            if self.conn.their_state is h11.IDLE:
+                self.refuse_folding()
             event = self.conn.next_event()
             if event is not h11.NEED_DATA:
                 return event
