@@ -5,6 +5,7 @@ import logging
 import os
 import socket
 import subprocess
+import threading
 import time
 
 import h11
@@ -12,6 +13,7 @@ import pytest
 
 from apps import application
 from serving import WAIT, connect, running
+from wsgi_ng.server import Server
 
 
 def read_responses(sock, client, count):
@@ -240,3 +242,25 @@ def test_idle_keep_alive_connection_is_closed():
             data += chunk
         assert data.startswith(b"HTTP/1.1 200 ")
         sock.close()
+
+
+def test_several_binds_ipv4_and_ipv6():
+    try:
+        socket.socket(socket.AF_INET6).bind(("::1", 0))
+    except (socket.error, OSError):
+        pytest.skip("no IPv6 loopback here")
+    server = Server(application, binds=["127.0.0.1:0", "[::1]:0"], ng=True)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.daemon = True
+    thread.start()
+    try:
+        for host, port in server.addresses:
+            sock = socket.create_connection((host, port), WAIT)
+            sock.sendall(b"GET /info HTTP/1.1\r\nHost: x\r\n"
+                         b"Connection: close\r\n\r\n")
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+            sock.close()
+        assert sorted(host for host, _ in server.addresses) == ["127.0.0.1", "::1"]
+    finally:
+        server.shutdown()
+        assert server.wait_stopped(WAIT)
