@@ -62,7 +62,6 @@ class HTTP2Connection(object):
         self.resets = collections.deque()
         self.closed = False
         self.client_done = False  # the client sent GOAWAY
-        self.slot_freed = threading.Event()
 
     # -- writing (any thread, under the condition) -------------------------
     def flush(self):
@@ -178,7 +177,6 @@ class HTTP2Connection(object):
                 winding_down = self.server.stopping or self.client_done
                 if self.closed or (winding_down and not self.streams):
                     break
-                self.wait_for_a_free_slot()
                 data = self.read()
                 if data == b"":
                     break
@@ -186,19 +184,6 @@ class HTTP2Connection(object):
             with self.cond:
                 self.closed = True
                 self.cond.notify_all()
-
-    def wait_for_a_free_slot(self):
-        """Backpressure: read no more frames while this connection has
-        ``max_concurrent_streams`` app calls running.  h2 counts a stream
-        as closed once its response is out, but its thread may still be
-        finishing (logging, ``close()``); without this a client could keep
-        opening streams until the server's thread pool is exhausted."""
-        limit = self.config.max_concurrent_streams
-        while len(self.streams) >= limit and not self.closed:
-            self.slot_freed.clear()
-            if len(self.streams) < limit:
-                break
-            self.slot_freed.wait(self.config.keep_alive_timeout)
 
     def read(self):
         """The next bytes; ``b""`` when the connection is over, None when
@@ -306,7 +291,6 @@ class HTTP2Connection(object):
         # here while the client, answered already, opens new ones.  A dict
         # pop is atomic.
         self.streams.pop(stream.id, None)
-        self.slot_freed.set()
         leftover = stream.input.discard()
         if leftover:
             with self.cond:
