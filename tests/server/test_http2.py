@@ -158,3 +158,21 @@ def test_nghttp_sees_the_push():
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         out = process.communicate()[0].decode()
     assert "PUSH_PROMISE" in out and ":path: /app.css" in out, out
+
+
+def test_websocket_sessions_do_not_starve_requests():
+    """Sessions hold their thread for their life; with two request threads
+    and four open sessions, requests are still answered."""
+    with running(application, max_stream_threads=2) as server:
+        h2 = H2Client(connect(server), server.url)
+        assert h2.get("/info").status == 200  # settings have arrived
+        sessions = [h2.request("CONNECT", "/ws", [("sec-websocket-version", "13")],
+                               body=False, extra=[(":protocol", "websocket")])
+                    for _ in range(4)]
+        for stream in sessions:
+            while h2.exchanges[stream].headers is None:
+                h2.receive_once()
+            assert h2.exchanges[stream].status == 200
+        for n in range(3):
+            assert h2.get("/info?n=%d" % n).status == 200
+        h2.close()
