@@ -31,7 +31,7 @@ var ws = new WebSocket(scheme + location.host + "/ws", ["echo"]);
 ws.onopen = function () { log.textContent += "open\\n"; ws.send("ready"); };
 ws.onmessage = function (event) {
   log.textContent += "echo: " + event.data + "\\n";
-  document.title = "echo: " + event.data;
+  fetch("/features?echo=" + encodeURIComponent(event.data));  // tells the server
 };
 ws.onclose = function (event) { log.textContent += "closed " + event.code + "\\n"; };
 document.getElementById("form").onsubmit = function (event) {
