@@ -1,0 +1,106 @@
+"""The apps every server in the benchmark serves (Python 3 only).
+
+Each server gets the smallest app that exercises its own request path, so
+the numbers compare servers, not frameworks:
+
+* ``hello``: plain WSGI, 13 bytes with a Content-Length (wsgi-ng, gunicorn,
+  hypercorn in WSGI mode).
+* ``ws_echo``: the same hello for plain requests, a WebSocket echo when the
+  host offers ``ng.websocket`` (wsgi-ng).
+* ``asgi_app``: the ASGI equivalent of both (hypercorn, uvicorn).
+* ``serve_websockets``: an echo on the ``websockets`` library's threaded
+  server, run as ``python apps.py websockets HOST PORT``.
+"""
+import sys
+
+BODY = b"Hello, world!"
+HEADERS = [("Content-Type", "text/plain"),
+           ("Content-Length", str(len(BODY)))]
+
+
+def hello(environ, start_response):
+    """WSGI hello world; a Content-Length so HTTP/1.1 keeps the connection
+    alive without chunking."""
+    start_response("200 OK", HEADERS)
+    return [BODY]
+
+
+def ws_echo(environ, start_response):
+    """wsgi-ng WebSocket echo: every message goes straight back.  Plain
+    requests get the hello, so the harness's HTTP readiness probe works."""
+    ws = environ.get("ng.websocket")
+    if ws is None:
+        return hello(environ, start_response)
+    ws.accept()
+    for message in ws:
+        ws.send(message)
+    return []
+
+
+ASGI_HEADERS = [(name.lower().encode(), value.encode())
+                for name, value in HEADERS]
+
+
+async def asgi_app(scope, receive, send):
+    """ASGI hello world plus WebSocket echo (and a no-op lifespan), the
+    ASGI servers' counterpart of ``hello`` and ``ws_echo``."""
+    if scope["type"] == "http":
+        await _asgi_hello(receive, send)
+    elif scope["type"] == "websocket":
+        await _asgi_echo(receive, send)
+    elif scope["type"] == "lifespan":
+        await _asgi_lifespan(receive, send)
+
+
+async def _asgi_hello(receive, send):
+    # The request has no body, but ASGI wants it drained before replying.
+    message = await receive()
+    while message.get("more_body"):
+        message = await receive()
+    await send({"type": "http.response.start", "status": 200,
+                "headers": ASGI_HEADERS})
+    await send({"type": "http.response.body", "body": BODY})
+
+
+async def _asgi_echo(receive, send):
+    while True:
+        message = await receive()
+        kind = message["type"]
+        if kind == "websocket.connect":
+            await send({"type": "websocket.accept"})
+        elif kind == "websocket.receive":
+            await send({"type": "websocket.send",
+                        "bytes": message.get("bytes"),
+                        "text": message.get("text")})
+        elif kind == "websocket.disconnect":
+            return
+
+
+async def _asgi_lifespan(receive, send):
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def serve_websockets(host, port):
+    """An echo on ``websockets.sync.server``: a thread per connection, the
+    closest peer to wsgi-ng's synchronous WebSocket API.  Runs until
+    SIGTERM (the default action ends the process)."""
+    from websockets.sync.server import serve
+
+    def echo(connection):
+        for message in connection:
+            connection.send(message)
+
+    with serve(echo, host, port) as server:
+        server.serve_forever()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4 or sys.argv[1] != "websockets":
+        sys.exit("usage: python apps.py websockets HOST PORT")
+    serve_websockets(sys.argv[2], int(sys.argv[3]))
