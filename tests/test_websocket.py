@@ -273,3 +273,26 @@ def test_sending_to_a_vanished_peer_raises_connection_closed(pair):
         for _ in range(100):  # the first writes may still fit in the buffer
             session.send(b"x" * 65536)
     assert closed.value.code == 1006 and session.closed
+
+
+def test_a_silent_peer_cannot_hold_the_receiver_after_our_close():
+    """Shutdown closes sessions from another thread while the app receives;
+    a peer that never answers the close frame releases it after
+    close_timeout."""
+    server_sock, client_sock = socket.socketpair()
+    channel = FrameChannel(SocketStream(server_sock), close_timeout=0.3)
+    outcome = []
+
+    def app():
+        try:
+            channel.receive()
+        except ConnectionClosed as closed:
+            outcome.append(closed)
+    receiver = threading.Thread(target=app)
+    receiver.start()
+    channel.close(1001)
+    receiver.join(WAIT)
+    assert not receiver.is_alive(), "the receiver is still waiting"
+    assert len(outcome) == 1 and outcome[0].code in (1001, 1006)
+    server_sock.close()
+    client_sock.close()

@@ -182,6 +182,11 @@ class FrameChannel(object):
                 self._drain_until_closed()
             finally:
                 self._recv_lock.release()
+        else:  # another thread is receiving: if the peer never answers,
+            # release it after close_timeout by closing the stream under it
+            timer = threading.Timer(self.close_timeout, self._close_stream)
+            timer.daemon = True
+            timer.start()
 
     def _drain_until_closed(self):
         deadline = monotonic() + self.close_timeout

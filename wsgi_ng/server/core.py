@@ -144,8 +144,10 @@ class Server(object):
         """Graceful shutdown: idle connections close, HTTP/2 clients get a
         GOAWAY, WebSocket sessions are closed with 1001, in-flight requests
         get ``graceful_timeout`` seconds; then what is left is cut off."""
-        for handler in self._handlers():
-            handler.stop()
+        for handler in self._handlers():  # all at once: a WebSocket's
+            stopper = threading.Thread(target=handler.stop)  # close may wait
+            stopper.daemon = True
+            stopper.start()
         if not self.connection_pool.shutdown(self.config.graceful_timeout):
             log.warning("graceful_timeout=%gs over; closing %d connections",
                         self.config.graceful_timeout, len(self._handlers()))
