@@ -12,7 +12,7 @@ import socket
 
 import h11
 
-from wsgi_ng._compat import monotonic, wait_readable
+from wsgi_ng._compat import monotonic
 from wsgi_ng.handshake import accept_response, websocket_offer
 from wsgi_ng.host import RequestContext
 from wsgi_ng.server.bodies import RequestBody
@@ -48,15 +48,23 @@ class HTTP1Connection(object):
         if initial:
             self.conn.receive_data(initial)
         self.requests = 0
+        self._timeout = object()  # the socket's timeout as last set
+        self._held = b""  # response head waiting to go out with the body
         self.idle = True  # waiting for a request head
         self.session = None  # the WebSocket session this connection became
 
     # -- I/O ------------------------------------------------------------
+    def settimeout(self, timeout):
+        """Set the socket timeout only when it changes (each is a syscall)."""
+        if timeout != self._timeout:
+            self.sock.settimeout(timeout)
+            self._timeout = timeout
+
     def receive(self, timeout):
         """Feed h11 the next bytes; raises ``_Timeout`` after *timeout*."""
         if timeout <= 0:
             raise _Timeout()
-        self.sock.settimeout(timeout)
+        self.settimeout(timeout)
         try:
             data = self.sock.recv(_RECV_SIZE)
         except socket.timeout:
@@ -65,10 +73,13 @@ class HTTP1Connection(object):
             data = b""  # reset by the peer: same as a close
         self.conn.receive_data(data)
 
-    def send(self, event):
-        data = self.conn.send(event)
-        if data:
-            self.sock.settimeout(self.config.send_timeout)
+    def send(self, event, hold=False):
+        """Send *event*; with *hold* its bytes wait for the next send, so a
+        response head and its first body block leave in one write."""
+        data = self._held + self.conn.send(event)
+        self._held = data if hold else b""
+        if data and not hold:
+            self.settimeout(self.config.send_timeout)
             try:
                 self.sock.sendall(data)
             except (socket.error, socket.timeout):
@@ -109,13 +120,13 @@ class HTTP1Connection(object):
         when the client asked for h2c, else None."""
         while not self.server.stopping:
             self.idle = True
-            if self.requests and not self.buffered() and not wait_readable(
-                    self.sock, self.config.keep_alive_timeout):
-                return None  # idle keep-alive connection: close it
-            # the whole head must come within header_timeout, however slowly
-            # it trickles in (slowloris)
             wait = self.config.header_timeout
             try:
+                if self.requests and not self.buffered():
+                    # an idle keep-alive connection is closed after this
+                    self.receive(self.config.keep_alive_timeout)
+                # the whole head must come within header_timeout, however
+                # slowly it trickles in (slowloris)
                 event = self.next_event(wait, monotonic() + wait)
                 self.idle = False
             except _Timeout:
@@ -248,7 +259,7 @@ class HTTP1Connection(object):
         self.send(h11.InformationalResponse(status_code=101, headers=headers,
                                             reason=_SWITCHING))
         trailing, _ = self.conn.trailing_data
-        self.sock.settimeout(None)
+        self.settimeout(None)
         return FrameChannel(SocketStream(self.sock, owned=False),
                             extensions=extensions, trailing_data=trailing,
                             max_message_size=self.config.max_message_size)
@@ -343,7 +354,8 @@ class _Responder(object):
                                for name, _ in headers)
         code, _, reason = status.partition(" ")
         self.connection.send(h11.Response(status_code=int(code), headers=headers,
-                                          reason=reason.encode("latin-1")))
+                                          reason=reason.encode("latin-1")),
+                             hold=True)
 
     def data(self, block):
         if not self.head:
