@@ -75,8 +75,10 @@ class HTTP2Connection(object):
                 self.cond.notify_all()
 
     def call(self, stream, method, *args, **kwargs):
-        """Run an h2 method for *stream* and send its frames; raises
-        ``ClientGone`` when the stream or connection is gone."""
+        """Run an h2 method for *stream* and send its frames (with
+        ``hold=True`` they wait for the next send); raises ``ClientGone``
+        when the stream or connection is gone."""
+        hold = kwargs.pop("hold", False)
         with self.cond:
             if self.closed or stream.reset:
                 raise ClientGone("the stream was reset")
@@ -85,7 +87,8 @@ class HTTP2Connection(object):
             except (h2.exceptions.StreamClosedError,
                     h2.exceptions.ProtocolError):
                 raise ClientGone("the stream is closed")
-            self.flush()
+            if not hold:
+                self.flush()
 
     def send_data(self, stream, data):
         """Send *data* as flow control allows, waiting for the client's
@@ -441,8 +444,10 @@ class _Stream(object):
         return True
 
     def start(self, status, headers):
+        # held: the first body block (or the end) takes it along
         self.connection.call(self, "send_headers", self.id,
-                             [(":status", status[:3])] + _lower(headers))
+                             [(":status", status[:3])] + _lower(headers),
+                             hold=True)
 
     def data(self, block):
         if not self.head:
