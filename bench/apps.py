@@ -25,6 +25,9 @@ def hello(environ, start_response):
     return [BODY]
 
 
+hello.wsgi_ng = True  # no from_wsgi layer under the gunicorn worker either
+
+
 def ws_echo(environ, start_response):
     """wsgi-ng WebSocket echo: every message goes straight back.  Plain
     requests get the hello, so the harness's HTTP readiness probe works."""

@@ -38,7 +38,7 @@ class Result:
     about: str
     value: float = None
     notes: list = field(default_factory=list)
-    #: Shown instead of a value: "n/a", "skipped" or "failed".
+    #: Shown instead of a value: "skipped" or "failed".
     status: str = "failed"
     #: The server's log file when it wrote anything, else None.
     log: str = None
@@ -52,13 +52,6 @@ class Workload:
     higher_is_better: bool = True
     results: list = field(default_factory=list)
     skipped: str = None
-
-
-@dataclass(frozen=True)
-class NotApplicable:
-    """A row with no server behind it, e.g. a mode wsgi-ng lacks."""
-    name: str
-    reason: str
 
 
 # -- the workloads ----------------------------------------------------------
@@ -251,7 +244,7 @@ def run_tool(argv, timeout):
 
 def workloads(args):
     """(Workload, rows, measure, tool) in run order; a row is a
-    ServerSpec or a NotApplicable."""
+    ServerSpec."""
     ws_servers = [srv.wsgi_ng("ws_echo"),
                   srv.hypercorn("asgi_app", mode="asgi"),
                   srv.websockets_sync()]
@@ -264,8 +257,8 @@ def workloads(args):
           srv.uvicorn()], measure_wrk, "wrk"),
         (Workload("h1x2", "HTTP/1.1 keep-alive, 2 processes (%s)" % wrk,
                   "req/s"),
-         [NotApplicable("wsgi-ng", "n/a: no multi-process mode yet"),
-          srv.gunicorn(2), srv.hypercorn("hello", workers=2)],
+         [srv.wsgi_ng_workers(2), srv.gunicorn(2),
+          srv.hypercorn("hello", workers=2)],
          measure_wrk, "wrk"),
         (Workload("h2", "h2c prior knowledge (h2load -n %d -c %d -m %d)" % (
             args.h2_requests, args.h2_clients, args.h2_streams), "req/s"),
@@ -287,10 +280,6 @@ def run_workload(workload, rows, measure, args, log_dir):
     """Measure every row, one server at a time, each stopped before the
     next starts so they never compete for the two cores."""
     for row in rows:
-        if isinstance(row, NotApplicable):
-            workload.results.append(Result(row.name, "", None, [row.reason],
-                                           "n/a"))
-            continue
         result = Result(row.name, row.about)
         workload.results.append(result)
         missing = row.missing()

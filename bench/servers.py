@@ -51,6 +51,18 @@ def wsgi_ng(app):
         "wsgi_ng serve --ng, 1 process, thread per connection")
 
 
+def wsgi_ng_workers(workers):
+    """Several processes: gunicorn's process management with the wsgi-ng
+    worker class, the documented way to scale out."""
+    return ServerSpec(
+        "wsgi-ng", "wsgi_ng.server",
+        lambda port: [PY, "-m", "gunicorn", "-k",
+                      "wsgi_ng.adapters.gunicorn.Worker", "-w", str(workers),
+                      "-b", "%s:%d" % (HOST, port), "--log-level", "warning",
+                      "apps:hello"],
+        "gunicorn -k wsgi_ng.adapters.gunicorn.Worker -w %d" % workers)
+
+
 def gunicorn(workers, threads=32):
     """gunicorn's threaded worker: the usual production home of a sync WSGI
     app, and thread-based like wsgi-ng."""
