@@ -65,8 +65,41 @@ def crash(environ, start_response):
     raise RuntimeError("the app is broken")
 
 
+def lines(environ, start_response):
+    """PEP 3333's input API: readline, readlines with a hint, iteration;
+    the answer goes through the legacy write() callable."""
+    stream = environ["wsgi.input"]
+    first = stream.readline()
+    second = stream.readline(3)
+    rest = stream.readlines(1) + list(stream)
+    write = start_response("200 OK", [("Content-Type", "text/plain")])
+    write(b"|".join([first, second] + rest))
+    return []
+
+
+def recovering(environ, start_response):
+    """An error before the body: start_response again with exc_info."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    try:
+        raise ValueError("changed my mind")
+    except ValueError:
+        import sys
+        start_response("503 Service Unavailable",
+                       [("Content-Type", "text/plain")], sys.exc_info())
+    return [b"try later\n"]
+
+
+def late_failure(environ, start_response):
+    """Fails after the headers went out: only breaking off is left."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    yield b"partial"
+    raise RuntimeError("too late for a 500")
+
+
 ROUTES = {"/ws": echo_ws, "/page": page, "/app.css": stylesheet,
-          "/upload": upload, "/duplex": duplex, "/info": info, "/crash": crash}
+          "/upload": upload, "/duplex": duplex, "/info": info, "/crash": crash,
+          "/lines": lines, "/recovering": recovering,
+          "/late-failure": late_failure}
 
 
 def application(environ, start_response):

@@ -264,3 +264,56 @@ def test_several_binds_ipv4_and_ipv6():
     finally:
         server.shutdown()
         assert server.wait_stopped(WAIT)
+
+
+def exchange_once(server, raw):
+    """Send *raw* on a fresh connection; everything until the server closes."""
+    sock = connect(server)
+    sock.sendall(raw)
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    sock.close()
+    return data
+
+
+def test_pep3333_input_api_and_write_callable():
+    body = b"one\ntwo\nthree\nfour\n"
+    with running(application) as server:
+        data = exchange_once(server, b"POST /lines HTTP/1.1\r\nHost: x\r\n"
+                             b"Connection: close\r\nContent-Length: %d\r\n\r\n"
+                             % len(body) + body)
+    assert data.startswith(b"HTTP/1.1 200 ")
+    assert b"one\n|two|\n|three\n|four\n" in data
+
+
+def test_exc_info_replaces_headers_not_yet_sent():
+    with running(application) as server:
+        data = exchange_once(server, b"GET /recovering HTTP/1.1\r\nHost: x\r\n"
+                             b"Connection: close\r\n\r\n")
+    assert data.startswith(b"HTTP/1.1 503 ") and b"try later" in data
+
+
+def test_failure_after_headers_breaks_the_response_off(caplog):
+    with running(application) as server:
+        data = exchange_once(server, b"GET /late-failure HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert still_http(server)
+    assert data.startswith(b"HTTP/1.1 200 ") and b"partial" in data
+    assert not data.endswith(b"0\r\n\r\n")  # no clean chunked end: broken off
+    assert "too late for a 500" in caplog.text
+
+
+def test_head_gets_headers_only():
+    with running(application) as server:
+        data = exchange_once(server, b"HEAD /info HTTP/1.1\r\nHost: x\r\n"
+                             b"Connection: close\r\n\r\n")
+    assert data.startswith(b"HTTP/1.1 200 ") and data.endswith(b"\r\n\r\n")
+
+
+def still_http(server):
+    data = exchange_once(server, b"GET /info HTTP/1.1\r\nHost: x\r\n"
+                         b"Connection: close\r\n\r\n")
+    return data.startswith(b"HTTP/1.1 200 ")
