@@ -24,7 +24,7 @@ import h2.events
 import h2.exceptions
 import h2.settings
 
-from wsgi_ng._compat import monotonic, to_bytes, to_native
+from wsgi_ng._compat import monotonic, to_bytes, to_native, wait_readable
 from wsgi_ng.errors import ConnectionClosed, Timeout
 from wsgi_ng.handshake import Offer, accept_response
 from wsgi_ng.host import RequestContext
@@ -71,7 +71,6 @@ class HTTP2Connection(object):
     def flush(self):
         data = self.h2.data_to_send()
         if data and not self.closed:
-            self.sock.settimeout(self.config.send_timeout)
             try:
                 self.sock.sendall(data)
             except (socket.error, socket.timeout):
@@ -151,6 +150,7 @@ class HTTP2Connection(object):
 
     # -- the connection's thread -------------------------------------------
     def run(self):
+        self.sock.settimeout(self.config.send_timeout)  # see read()
         with self.cond:
             self.h2.local_settings = h2.settings.Settings(
                 client=False, initial_values={
@@ -194,18 +194,22 @@ class HTTP2Connection(object):
 
     def read(self):
         """The next bytes; ``b""`` when the connection is over, None when
-        nothing came in the keep-alive time while streams are open."""
-        self.sock.settimeout(self.config.keep_alive_timeout)
-        try:
-            return self.sock.recv(_RECV_SIZE)
-        except socket.timeout:
+        nothing came in the keep-alive time while streams are open.
+
+        The socket's own timeout stays ``send_timeout`` for the writers (it
+        is shared by every thread); the reader waits with ``poll``."""
+        pending = getattr(self.sock, "pending", None)  # inside TLS already
+        if not (pending and pending()) and not wait_readable(
+                self.sock, self.config.keep_alive_timeout):
             with self.cond:
                 if self.streams:
                     return None
                 self.h2.close_connection()  # idle: GOAWAY, then close
                 self.flush()
             return b""
-        except socket.error:
+        try:
+            return self.sock.recv(_RECV_SIZE)
+        except socket.error:  # a timeout included: the peer is gone
             return b""
 
     def receive(self, data):
