@@ -16,3 +16,21 @@ from mysite.wsgi import application as _django  # noqa: E402
 
 flask = to_wsgi(from_wsgi(_flask))
 django = to_wsgi(from_wsgi(_django))
+
+
+def both(environ, start_response):
+    """Django under ``/django``, Flask under ``/flask``: one server start
+    serves the tests of both."""
+    prefix, _, rest = environ["PATH_INFO"][1:].partition("/")
+    environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + "/" + prefix
+    environ["PATH_INFO"] = "/" + rest
+    return (django if prefix == "django" else flask)(environ, start_response)
+
+
+def with_probe(environ, start_response):
+    """The frameworks next to the probe app (``/django``, ``/flask``,
+    everything else the probe): the HTTP/2 host tests share one server."""
+    from probe_app import application as probe
+    prefix = environ["PATH_INFO"][1:].partition("/")[0]
+    app = both if prefix in ("django", "flask") else probe
+    return app(environ, start_response)

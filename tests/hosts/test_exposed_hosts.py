@@ -24,9 +24,21 @@ websocket = pytest.importorskip("websocket", reason="pip install websocket-clien
 APP = "probe_app:application"
 
 
-@pytest.fixture(params=ALL)
+@pytest.fixture(scope="module", params=ALL)
 def server(request):
+    """One start of each server for all the plain-HTTP scenarios."""
     with LiveServer(request.param, APP) as live:
+        yield live
+    assert "Traceback" not in live.final_output, live.final_output
+
+
+@pytest.fixture(scope="module", params=ALL)
+def legacy(request):
+    """Each server with the example Django project and Flask app mounted
+    side by side."""
+    for framework in ("django", "flask"):
+        pytest.importorskip(framework, reason="pip install %s" % framework)
+    with LiveServer(request.param, "legacy_app:both") as live:
         yield live
     assert "Traceback" not in live.final_output, live.final_output
 
@@ -236,15 +248,11 @@ def test_third_party_middleware_stacks(name, stack):
 
 
 @pytest.mark.parametrize("framework", ["django", "flask"])
-@pytest.mark.parametrize("name", ALL)
-def test_legacy_frameworks_get_a_five_mib_chunked_upload(name, framework):
-    pytest.importorskip(framework, reason="pip install %s" % framework)
-    with LiveServer(name, "legacy_app:" + framework) as legacy:
-        chunks = (FIVE_MIB[i:i + 65536] for i in range(0, len(FIVE_MIB), 65536))
-        status, _, body = response_of(exchange(legacy, "POST", "/upload",
-                                               body=chunks))
-    assert "Traceback" not in legacy.final_output, legacy.final_output
-    if name in NO_CHUNKED:  # cannot decode chunked bodies: honest 411
+def test_legacy_frameworks_get_a_five_mib_chunked_upload(legacy, framework):
+    chunks = (FIVE_MIB[i:i + 65536] for i in range(0, len(FIVE_MIB), 65536))
+    status, _, body = response_of(exchange(legacy, "POST",
+                                           "/%s/upload" % framework, body=chunks))
+    if legacy.name in NO_CHUNKED:  # cannot decode chunked bodies: honest 411
         assert status == 411
         return
     assert status == 200
