@@ -89,6 +89,13 @@ def recovering(environ, start_response):
     return [b"try later\n"]
 
 
+def big(environ, start_response):
+    """64 MiB, more than any socket buffer holds."""
+    start_response("200 OK", [("Content-Type", "application/octet-stream")])
+    block = b"x" * 65536
+    return (block for _ in range(1024))
+
+
 def late_failure(environ, start_response):
     """Fails after the headers went out: only breaking off is left."""
     start_response("200 OK", [("Content-Type", "text/plain")])
@@ -99,7 +106,7 @@ def late_failure(environ, start_response):
 ROUTES = {"/ws": echo_ws, "/page": page, "/app.css": stylesheet,
           "/upload": upload, "/duplex": duplex, "/info": info, "/crash": crash,
           "/lines": lines, "/recovering": recovering,
-          "/late-failure": late_failure}
+          "/late-failure": late_failure, "/big": big}
 
 
 def application(environ, start_response):
