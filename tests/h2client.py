@@ -38,10 +38,12 @@ class Exchange(object):
 class H2Client(object):
     """``H2Client(sock, "127.0.0.1:8000")``: prior knowledge on *sock*."""
 
-    def __init__(self, sock, authority, scheme="http"):
+    def __init__(self, sock, authority, scheme="http", acknowledge=True):
         self.sock = sock
         self.authority = authority
         self.scheme = scheme
+        #: False plays a client that stops reading: no window updates.
+        self.acknowledge = acknowledge
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(
             client_side=True, header_encoding="utf-8"))
         self.conn.initiate_connection()
@@ -105,8 +107,9 @@ class H2Client(object):
             exchange.headers = event.headers
         elif isinstance(event, h2.events.DataReceived):
             exchange.data.append(event.data)
-            self.conn.acknowledge_received_data(event.flow_controlled_length,
-                                                event.stream_id)
+            if self.acknowledge:
+                self.conn.acknowledge_received_data(
+                    event.flow_controlled_length, event.stream_id)
         elif isinstance(event, h2.events.TrailersReceived):
             exchange.trailers = event.headers
         elif isinstance(event, h2.events.StreamEnded):

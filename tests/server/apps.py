@@ -1,6 +1,7 @@
 """wsgi-ng apps the server tests run."""
 import hashlib
 import json
+import threading
 
 from wsgi_ng import keys
 
@@ -96,6 +97,18 @@ def big(environ, start_response):
     return (block for _ in range(1024))
 
 
+#: ``/held`` sets ENTERED when called and answers once a test sets RELEASE.
+ENTERED, RELEASE = threading.Event(), threading.Event()
+
+
+def held(environ, start_response):
+    """A request in flight until the test releases it."""
+    ENTERED.set()
+    RELEASE.wait(10)
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"finished\n"]
+
+
 def late_failure(environ, start_response):
     """Fails after the headers went out: only breaking off is left."""
     start_response("200 OK", [("Content-Type", "text/plain")])
@@ -106,7 +119,8 @@ def late_failure(environ, start_response):
 ROUTES = {"/ws": echo_ws, "/page": page, "/app.css": stylesheet,
           "/upload": upload, "/duplex": duplex, "/info": info, "/crash": crash,
           "/lines": lines, "/recovering": recovering,
-          "/late-failure": late_failure, "/big": big}
+          "/late-failure": late_failure, "/big": big,
+          "/held": held}
 
 
 def application(environ, start_response):

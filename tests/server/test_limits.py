@@ -122,6 +122,11 @@ def test_websockets_library_echo():
             assert ws.recv(timeout=WAIT) == u"from websockets"
             ws.send(b"\x00\x01")
             assert ws.recv(timeout=WAIT) == b"\x00\x01"
+            # websockets offers compression: wsproto's permessage-deflate
+            extensions = ws.response.headers.get("Sec-WebSocket-Extensions", "")
+            assert extensions.startswith("permessage-deflate")
+            ws.send(u"squeeze " * 1000)  # a compressible message round trip
+            assert ws.recv(timeout=WAIT) == u"squeeze " * 1000
 
 
 def test_h2load_smoke():
@@ -186,4 +191,17 @@ def test_a_client_that_stops_reading_is_dropped_after_send_timeout():
             received += len(chunk)
         assert received < 64 * 1024 * 1024  # cut off, not delivered
         sock.close()
+        assert still_serving(server)
+
+
+def test_http2_client_that_stops_reading_gets_its_stream_cancelled():
+    """Flow control: the server sends what the window allows, waits
+    send_timeout for a window update, then resets only that stream."""
+    with running(application, send_timeout=0.5) as server:
+        h2 = H2Client(connect(server), server.url, acknowledge=False)
+        stream = h2.request("GET", "/big")
+        reply = h2.response(stream)  # returns once the stream is reset
+        assert reply.reset == 8  # CANCEL
+        assert len(reply.body) <= 65535  # never more than the window
+        h2.close()
         assert still_serving(server)

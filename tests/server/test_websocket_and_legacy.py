@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+import apps
 from apps import application
 from h2client import H2Client
 from serving import WAIT, connect, running
@@ -74,3 +75,24 @@ def test_legacy_framework_over_http2_gets_a_body_without_length(
     assert reply.status == 200, reply.body
     assert json.loads(reply.body.decode()) == {
         "length": len(FIVE_MIB), "sha256": hashlib.sha256(FIVE_MIB).hexdigest()}
+
+
+def test_sigterm_style_shutdown_lets_a_request_in_flight_finish():
+    apps.ENTERED.clear()
+    apps.RELEASE.clear()
+    with running(application, graceful_timeout=WAIT) as server:
+        sock = connect(server)
+        sock.sendall(b"GET /held HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert apps.ENTERED.wait(WAIT)  # the request is in the app now
+        stopper = threading.Thread(target=server.shutdown)
+        stopper.start()
+        stopper.join(WAIT)
+        apps.RELEASE.set()  # the request finishes after shutdown began
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        sock.close()
+    assert data.startswith(b"HTTP/1.1 200 ") and b"finished" in data
