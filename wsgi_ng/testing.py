@@ -22,12 +22,10 @@ import threading
 
 from wsgi_ng import keys
 from wsgi_ng._compat import path_to_environ, reraise, to_native
-from wsgi_ng.errors import (
-    HeaderError, LocalProtocolError, StateError, Timeout, WsgiNgError,
-)
+from wsgi_ng.errors import LocalProtocolError, StateError, Timeout, WsgiNgError
 from wsgi_ng.host import RequestContext
 from wsgi_ng.iterables import close_iterable
-from wsgi_ng.validate import check_body_block, check_headers, check_status
+from wsgi_ng.validate import check_body_block, check_start_response
 from wsgi_ng.websocket import (
     DEFAULT_MAX_MESSAGE_SIZE, FrameChannel, SocketStream, WebSocket,
 )
@@ -115,19 +113,8 @@ class _Exchange(object):
         self._chunks = []
 
     def start_response(self, status, headers, exc_info=None):
-        if exc_info is not None:
-            try:
-                if self.context.headers_sent:
-                    reraise(*exc_info)
-            finally:
-                exc_info = None  # break the traceback cycle (PEP 3333)
-        elif self._status is not None:
-            raise StateError("start_response() called a second time without "
-                             "exc_info")
-        if check_status(status) < 200:
-            raise HeaderError("%r cannot be a final status; use "
-                              "environ['ng.early_hints'] for 103" % status)
-        check_headers(headers, http2=self.http2)
+        check_start_response(status, headers, exc_info, self._status is not None,
+                             self.context.headers_sent, http2=self.http2)
         if self.websocket is not None:
             self.websocket.deny()
         self._status, self._headers = status, headers

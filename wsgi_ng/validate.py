@@ -7,8 +7,8 @@ because the traceback is all the app author will see.
 """
 import re
 
-from wsgi_ng._compat import PY2, is_native
-from wsgi_ng.errors import BodyError, HeaderError
+from wsgi_ng._compat import PY2, is_native, reraise
+from wsgi_ng.errors import BodyError, HeaderError, StateError
 
 # RFC 9110 section 5.6.2 token characters.
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
@@ -83,3 +83,25 @@ def check_body_block(block):
             "response body blocks must be bytes, got %s %r; encode text "
             "before returning it" % (type(block).__name__, block[:40]
                                      if hasattr(block, "__getitem__") else block))
+
+
+def check_start_response(status, headers, exc_info, started, headers_sent,
+                         http2=False):
+    """PEP 3333's rules for one ``start_response`` call, the same on every
+    host: with ``exc_info`` once headers went out, that exception is
+    re-raised; a second call without ``exc_info`` is an error; the status
+    must be final (1xx go through ``ng.early_hints``) and the headers valid.
+    """
+    if exc_info is not None:
+        try:
+            if headers_sent:
+                reraise(*exc_info)
+        finally:
+            exc_info = None  # break the traceback cycle (PEP 3333)
+    elif started:
+        raise StateError("start_response() called a second time without "
+                         "exc_info")
+    if check_status(status) < 200:
+        raise HeaderError("%r cannot be a final status; use "
+                          "environ['ng.early_hints'] for 103" % status)
+    check_headers(headers, http2=http2)

@@ -1,44 +1,16 @@
-"""wsgi-ng apps the server tests run."""
-import hashlib
+"""wsgi-ng apps the server tests run: the host tests' probe routes (the
+WebSocket echo, the pushing page, its stylesheet, the upload digest) plus
+routes only a full server can serve."""
 import json
+import os
+import sys
 import threading
 
 from wsgi_ng import keys
 
-
-def echo_ws(environ, start_response):
-    ws = environ.get(keys.WEBSOCKET)
-    if ws is None:
-        start_response("426 Upgrade Required", [("Content-Type", "text/plain")])
-        return [b"no WebSocket here\n"]
-    ws.accept(subprotocol="echo" if "echo" in ws.subprotocols else None)
-    for message in ws:
-        if isinstance(message, type(u"")) and message.startswith(u"close:"):
-            ws.close(int(message[6:]), u"bye")
-            break
-        ws.send(message)
-    return []
-
-
-def page(environ, start_response):
-    how = environ[keys.PUSH]("/app.css")
-    start_response("200 OK", [("Content-Type", "text/html"), ("X-Push", how)])
-    yield b"<h1>page</h1>"
-    environ[keys.SEND_TRAILERS]([("X-Checksum", "42")])
-
-
-def stylesheet(environ, start_response):
-    start_response("200 OK", [("Content-Type", "text/css")])
-    return [b"h1 { color: teal; }\n"]
-
-
-def upload(environ, start_response):
-    body = environ["wsgi.input"].read()
-    data = json.dumps({"length": len(body),
-                       "sha256": hashlib.sha256(body).hexdigest()}).encode()
-    start_response("200 OK", [("Content-Type", "application/json"),
-                              ("Content-Length", str(len(data)))])
-    return [data]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                os.pardir, "hosts"))
+from probe_app import echo as echo_ws, page, stylesheet, upload  # noqa: E402
 
 
 def duplex(environ, start_response):

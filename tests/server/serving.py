@@ -35,6 +35,16 @@ def connect(server):
     return socket.create_connection(("127.0.0.1", server.port), WAIT)
 
 
+def read_until_closed(sock):
+    """Everything *sock* receives until the server closes it."""
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
 @contextlib.contextmanager
 def serve_command(args, cwd):
     """``wsgi-ng ARGS --fd N`` in a child process on a socket bound here;

@@ -11,16 +11,16 @@ from wsproto.events import BytesMessage, CloseConnection, TextMessage
 
 from apps import application
 from h2client import H2Client
-from serving import WAIT, connect, running
+from serving import WAIT, connect, read_until_closed, running
 
 
 def test_push_103_and_trailers():
     with running(application) as server:
         h2 = H2Client(connect(server), server.url)
         page = h2.get("/page")
-        assert page.status == 200 and page.body == b"<h1>page</h1>"
+        assert page.status == 200 and page.body == b"<h1>probe</h1>"
         assert page.header("x-push") == "push"
-        assert page.trailers == [("x-checksum", "42")]
+        assert page.trailers == [("x-trailer", "1")]
         [(promised, request)] = h2.pushed.items()
         assert dict(request)[":path"] == "/app.css"
         pushed = h2.response(promised)
@@ -137,12 +137,7 @@ def test_invalid_frames_get_goaway_and_others_are_unaffected():
                      b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"  # SETTINGS
                      b"\x00\x00\x04\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00")
         # WINDOW_UPDATE of 0 on the connection: PROTOCOL_ERROR
-        data = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = read_until_closed(sock)
         assert b"\x07\x00\x00\x00\x00\x00" in data  # a GOAWAY frame went out
         h2 = H2Client(connect(server), server.url)
         assert h2.get("/info").status == 200

@@ -14,7 +14,7 @@ from wsproto.events import BytesMessage, CloseConnection
 
 from apps import application
 from h2client import H2Client
-from serving import WAIT, connect, running
+from serving import WAIT, connect, read_until_closed, running
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 SETTINGS = b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
@@ -33,15 +33,6 @@ def goaway_code(data):
             return struct.unpack("!I", data[13:17])[0]
         data = data[9 + length:]
     return None
-
-
-def read_until_closed(sock):
-    data = b""
-    while True:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
 
 
 def still_serving(server):

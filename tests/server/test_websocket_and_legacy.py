@@ -11,7 +11,7 @@ import pytest
 import apps
 from apps import application
 from h2client import H2Client
-from serving import WAIT, connect, running
+from serving import WAIT, connect, read_until_closed, running
 
 websocket = pytest.importorskip("websocket", reason="pip install websocket-client")
 TEXT, BINARY = websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_BINARY
@@ -38,13 +38,9 @@ def test_a_plain_request_to_a_websocket_route_gets_the_fallback():
     with running(application) as server:
         sock = connect(server)
         sock.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        data = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    assert data.startswith(b"HTTP/1.1 426 ") and b"no WebSocket here\n" in data
+        data = read_until_closed(sock)
+    assert data.startswith(b"HTTP/1.1 426 ")
+    assert b"fallback: no WebSocket on this host\n" in data
 
 
 def test_graceful_shutdown_closes_websockets_with_1001():
@@ -88,11 +84,6 @@ def test_sigterm_style_shutdown_lets_a_request_in_flight_finish():
         stopper.start()
         stopper.join(WAIT)
         apps.RELEASE.set()  # the request finishes after shutdown began
-        data = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = read_until_closed(sock)
         sock.close()
     assert data.startswith(b"HTTP/1.1 200 ") and b"finished" in data

@@ -18,12 +18,11 @@ A responder has ``http2`` (bool) and:
 """
 import logging
 
-from wsgi_ng._compat import reraise
 from wsgi_ng.errors import (
     ConnectionClosed, RemoteProtocolError, StateError, WsgiNgError,
 )
 from wsgi_ng.iterables import close_iterable
-from wsgi_ng.validate import check_body_block, check_headers, check_status
+from wsgi_ng.validate import check_body_block, check_start_response
 from wsgi_ng.websocket import end_session
 
 log = logging.getLogger("wsgi_ng.server")
@@ -109,17 +108,8 @@ class Exchange(object):
         self.responder.end([])
 
     def start_response(self, status, headers, exc_info=None):
-        if exc_info is not None:
-            try:
-                if self.headers_sent:
-                    reraise(*exc_info)
-            finally:
-                exc_info = None
-        elif self.status is not None:
-            raise StateError("start_response() called a second time without "
-                             "exc_info")
-        check_status(status)
-        check_headers(headers, http2=self.responder.http2)
+        check_start_response(status, headers, exc_info, self.status is not None,
+                             self.headers_sent, http2=self.responder.http2)
         session = self.context.websocket
         if session is not None:
             session.deny()

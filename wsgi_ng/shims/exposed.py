@@ -25,7 +25,7 @@ from wsgi_ng.shims.spool import (
     DEFAULT_MAX_BODY_SIZE, DEFAULT_SPOOL_MEMORY, BodyTooLarge, declared_length,
     refuse, spool,
 )
-from wsgi_ng.validate import check_body_block, check_headers, check_status
+from wsgi_ng.validate import check_body_block, check_start_response
 from wsgi_ng.websocket import (
     DEFAULT_MAX_MESSAGE_SIZE, FrameChannel, SocketStream, WebSocket,
     end_session, finish_session,
@@ -136,17 +136,8 @@ class _Exposure(object):
 
     # -- response: start_response held until the first block -------------
     def start_response(self, status, headers, exc_info=None):
-        if exc_info is not None:
-            try:
-                if self.host_write is not None:  # already out: let it raise
-                    return self.host_start_response(status, headers, exc_info)
-            finally:
-                exc_info = None
-        elif self.status is not None:
-            raise StateError("start_response() called a second time without "
-                             "exc_info")
-        check_status(status)
-        check_headers(headers)
+        check_start_response(status, headers, exc_info, self.status is not None,
+                             self.host_write is not None)
         if self.session is not None:
             self.session.deny()
         self.status, self.headers = status, headers
