@@ -73,8 +73,9 @@ def add_server_options(parser):
     option("--max-body-size", type=int, default=1024 ** 3,
            help="largest request body in bytes (default 1 GiB)")
     option("--max-connections", type=int, default=1000)
-    option("--threads", type=int, default=200,
-           help="most threads running HTTP/2 streams (default 200)")
+    option("--threads", type=int, default=64,
+           help="threads running app calls; WebSocket sessions get their "
+           "own (default 64)")
 
 
 def run_server(app, args):
@@ -93,7 +94,7 @@ def run_server(app, args):
                     keep_alive_timeout=args.keep_alive,
                     max_body_size=args.max_body_size,
                     max_connections=args.max_connections,
-                    max_stream_threads=args.threads)
+                    threads=args.threads)
     tls = tls_context(args.certfile, args.keyfile or args.certfile) \
         if args.certfile else None
     binds = args.bind or ([] if args.fd else ["127.0.0.1:8000"])

@@ -158,7 +158,7 @@ def test_nghttp_sees_the_push():
 def test_websocket_sessions_do_not_starve_requests():
     """Sessions hold their thread for their life; with two request threads
     and four open sessions, requests are still answered."""
-    with running(application, max_stream_threads=2) as server:
+    with running(application, threads=2) as server:
         h2 = H2Client(connect(server), server.url)
         assert h2.get("/info").status == 200  # settings have arrived
         sessions = [h2.request("CONNECT", "/ws", [("sec-websocket-version", "13")],

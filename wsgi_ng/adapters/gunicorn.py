@@ -20,7 +20,7 @@ from wsgi_ng.server import Config, Server, tls_context
 class Worker(_BaseWorker):
     """gunicorn settings honoured: ``--keep-alive``, ``--graceful-timeout``,
     ``--worker-connections`` (connections per worker), ``--threads`` (when
-    above 1: threads for HTTP/2 streams), ``--limit-request-fields``,
+    above 1: threads running app calls), ``--limit-request-fields``,
     ``--certfile``/``--keyfile`` (HTTPS with HTTP/2 by ALPN), ``--timeout``
     (the heartbeat), and gunicorn's error and access logs."""
 
@@ -33,7 +33,7 @@ class Worker(_BaseWorker):
                         max_connections=cfg.worker_connections,
                         max_header_count=cfg.limit_request_fields)
         if cfg.threads > 1:
-            settings["max_stream_threads"] = cfg.threads
+            settings["threads"] = cfg.threads
         tls = tls_context(cfg.certfile, cfg.keyfile) if cfg.is_ssl else None
         self._share_logs()
         self.server = Server(self.wsgi, sockets=[s.sock for s in self.sockets],

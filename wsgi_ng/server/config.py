@@ -11,10 +11,12 @@ class Config(object):
     max_header_count = 100
     #: Largest request body, bytes: 413 past it.
     max_body_size = 1024 * 1024 * 1024
-    #: Open connections; past it the server stops accepting for a while.
+    #: Open connections, idle ones included; past it new ones are closed.
     max_connections = 1000
-    #: Threads running HTTP/2 streams' app calls (pushes included).
-    max_stream_threads = 200
+    #: Threads running app calls (HTTP/1.1 requests, HTTP/2 streams); past
+    #: it calls queue.  WebSocket sessions and HTTP/2 connections' readers
+    #: hold a thread of their own, outside this count.
+    threads = 64
     #: Concurrent streams per HTTP/2 connection (SETTINGS).
     max_concurrent_streams = 100
     #: HPACK dynamic table size we let the client use (SETTINGS).

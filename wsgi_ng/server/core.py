@@ -15,12 +15,13 @@ import ssl
 import threading
 import time
 
-from wsgi_ng._compat import socket_from_fd
+from wsgi_ng._compat import monotonic, socket_from_fd
 from wsgi_ng.server.apps import prepare_app
 from wsgi_ng.server.config import Config
 from wsgi_ng.server.environ import base_environ
-from wsgi_ng.server.http1 import HTTP1Connection, Upgrade
+from wsgi_ng.server.http1 import PARK, HTTP1Connection, Upgrade
 from wsgi_ng.server.http2 import HTTP2Connection
+from wsgi_ng.server.parking import Parking
 from wsgi_ng.server.pool import ThreadPool
 
 log = logging.getLogger("wsgi_ng.server")
@@ -73,19 +74,17 @@ class Server(object):
         self.listeners += [socket_from_fd(fd) for fd in fds]
         if not self.listeners:
             self.listeners.append(listen("127.0.0.1", 8000))
-        self.connection_pool = ThreadPool(self.config.max_connections,
-                                          "wsgi-ng-conn")
-        # HTTP/2 streams past the cap wait for a thread: the number waiting
-        # is bounded by connections x max_concurrent_streams
-        self.stream_pool = ThreadPool(self.config.max_stream_threads,
-                                      "wsgi-ng-stream", queue=True)
-        # WebSocket sessions over HTTP/2 hold their thread for their whole
-        # life: a pool of their own, so they can never starve requests
-        self.session_pool = ThreadPool(self.config.max_connections,
-                                       "wsgi-ng-session")
+        # App calls (HTTP/1.1 requests, HTTP/2 streams) run on this pool;
+        # past its cap they queue.  A WebSocket session and an HTTP/2
+        # connection's reader detach from it: they hold their thread for
+        # long and must never starve requests.
+        self.request_pool = ThreadPool(self.config.threads, "wsgi-ng",
+                                       queue=True)
+        self.parking = Parking(self._resume, self._close)
         self.stopping = False
-        self._live = set()  # the connection handlers now running
-        self._live_lock = threading.Lock()
+        self._open = 0  # connections accepted and not yet closed
+        self._live = set()  # the connection handlers running on a thread
+        self._live_lock = threading.Condition(threading.Lock())
         self._wake_r, self._wake_w = os.pipe()
         self._stopped = threading.Event()
 
@@ -125,11 +124,17 @@ class Server(object):
                 log.warning("accept failed: %s", error)
                 time.sleep(0.1)  # out of descriptors: give threads a moment
             return
-        if not self.connection_pool.submit(self.serve_connection, sock, peer,
-                                           listener.getsockname()):
+        with self._live_lock:
+            full = self._open >= self.config.max_connections
+            self._open += 0 if full else 1
+        if full:
             log.warning("max_connections=%d reached; connection from %s "
                         "closed", self.config.max_connections, peer[0])
             sock.close()
+            return
+        if not self.request_pool.submit(self.serve_connection, sock, peer,
+                                        listener.getsockname()):
+            self._close_sockets(sock, sock)  # shutting down
 
     def shutdown(self):
         """Stop accepting; in-flight requests get ``graceful_timeout``.
@@ -144,40 +149,51 @@ class Server(object):
         """Graceful shutdown: idle connections close, HTTP/2 clients get a
         GOAWAY, WebSocket sessions are closed with 1001, in-flight requests
         get ``graceful_timeout`` seconds; then what is left is cut off."""
+        deadline = monotonic() + self.config.graceful_timeout
+        self.parking.close()
         for handler in self._handlers():  # all at once: a WebSocket's
             stopper = threading.Thread(target=handler.stop)  # close may wait
             stopper.daemon = True
             stopper.start()
-        if not self.connection_pool.shutdown(self.config.graceful_timeout):
+        if not self._wait_for_handlers(deadline):
             log.warning("graceful_timeout=%gs over; closing %d connections",
                         self.config.graceful_timeout, len(self._handlers()))
             for handler in self._handlers():
                 handler.kill()
-            self.connection_pool.shutdown(1.0)
-        self.stream_pool.shutdown(1.0)
-        self.session_pool.shutdown(1.0)
+            self._wait_for_handlers(monotonic() + 1.0)
+        self.request_pool.shutdown(1.0)
+
+    def _wait_for_handlers(self, deadline):
+        with self._live_lock:
+            while self._live:
+                remaining = deadline - monotonic()
+                if remaining <= 0:
+                    return False
+                self._live_lock.wait(remaining)
+        return True
 
     def _handlers(self):
         with self._live_lock:
             return list(self._live)
 
-    def _run_handler(self, handler):
+    def _run_handler(self, handler, *args):
         with self._live_lock:
             self._live.add(handler)
         try:
             if self.stopping:
                 return None
-            return handler.run()
+            return handler.run(*args)
         finally:
             with self._live_lock:
                 self._live.discard(handler)
+                self._live_lock.notify_all()
 
     def wait_stopped(self, timeout):
         return self._stopped.wait(timeout)
 
     # -- one connection (a pool thread) ---------------------------------------
     def serve_connection(self, sock, peer, local):
-        raw = sock
+        raw, handler = sock, None
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             scheme, protocol, initial = "http", None, b""
@@ -193,22 +209,55 @@ class Server(object):
                     protocol = "h2"
             environ = base_environ(local[0], local[1], scheme)
             if protocol == "h2":
-                self._run_handler(HTTP2Connection(self, sock, peer, environ,
-                                                  initial))
-                return
-            upgrade = self._run_handler(HTTP1Connection(self, sock, peer,
-                                                        environ, initial))
-            if isinstance(upgrade, Upgrade):
-                self._run_handler(HTTP2Connection(self, sock, peer, environ,
-                                                  upgrade=upgrade))
+                handler = HTTP2Connection(self, sock, peer, environ, initial)
+            else:
+                handler = HTTP1Connection(self, sock, peer, environ, initial)
+            handler.raw = raw
         except (socket.error, ssl.SSLError) as error:
             log.debug("connection from %s ended: %s", peer[0], error)
         finally:
-            for each in (sock, raw):  # a TLS wrapper, then the socket itself
-                try:
-                    each.close()
-                except socket.error:
-                    pass
+            if handler is None:
+                self._close_sockets(sock, raw)
+        if handler is not None:
+            self._serve(handler)
+
+    def _resume(self, handler):
+        """The parked *handler*'s next request is arriving."""
+        if not self.request_pool.submit(self._serve, handler, True):
+            self._close(handler)  # shutting down
+
+    def _serve(self, handler, resumed=False):
+        """Run *handler* until it closes, parks or switches to HTTP/2."""
+        try:
+            if isinstance(handler, HTTP2Connection):
+                self.request_pool.detach()  # the reader lives as long as it
+                self._run_handler(handler)
+            else:
+                outcome = self._run_handler(handler, resumed)
+                if outcome is PARK:
+                    self.parking.park(handler, self.config.keep_alive_timeout)
+                    return
+                if isinstance(outcome, Upgrade):
+                    self.request_pool.detach()
+                    self._run_handler(HTTP2Connection(
+                        self, handler.sock, handler.peer, handler.base_environ,
+                        upgrade=outcome))
+        except (socket.error, ssl.SSLError) as error:
+            log.debug("connection from %s ended: %s", handler.peer[0], error)
+        self._close(handler)
+
+    def _close(self, handler):
+        self._close_sockets(handler.sock, handler.raw)
+
+    def _close_sockets(self, sock, raw):
+        """Close a connection (a TLS wrapper, then the socket itself)."""
+        for each in (sock, raw):
+            try:
+                each.close()
+            except socket.error:
+                pass
+        with self._live_lock:
+            self._open -= 1
 
     def sniff(self, sock):
         """The first bytes, enough to tell the HTTP/2 preface from HTTP/1;

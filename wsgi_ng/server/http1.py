@@ -12,7 +12,7 @@ import socket
 
 import h11
 
-from wsgi_ng._compat import monotonic
+from wsgi_ng._compat import monotonic, wait_readable
 from wsgi_ng.handshake import accept_response, websocket_offer
 from wsgi_ng.host import RequestContext
 from wsgi_ng.server.bodies import RequestBody
@@ -25,6 +25,10 @@ from wsgi_ng.websocket import (
 log = logging.getLogger("wsgi_ng.server")
 
 _RECV_SIZE = 65536
+#: Seconds a connection's thread waits for the next request before parking
+#: the connection: a busy client sends it at once, and a hand-off through
+#: the parking thread costs more than this wait.
+_LINGER = 0.002
 _SWITCHING = b"Switching Protocols"
 #: Unread request body the server reads away to keep a connection alive.
 _DRAIN_LIMIT = 64 * 1024
@@ -115,16 +119,19 @@ class HTTP1Connection(object):
             self.receive(timeout)
 
     # -- the connection -------------------------------------------------
-    def run(self):
-        """Serve until the connection ends; returns an ``Upgrade`` to HTTP/2
-        when the client asked for h2c, else None."""
+    def run(self, resumed=False):
+        """Serve requests until the connection ends (None), waits idle for
+        its next request (``PARK``: the server parks it without a thread
+        and calls ``run(resumed=True)`` when data arrives) or switches to
+        HTTP/2 (an ``Upgrade``)."""
         while not self.server.stopping:
             self.idle = True
+            if self.requests and not resumed and not self.buffered() and \
+                    not wait_readable(self.sock, _LINGER):
+                return PARK
+            resumed = False
             wait = self.config.header_timeout
             try:
-                if self.requests and not self.buffered():
-                    # an idle keep-alive connection is closed after this
-                    self.receive(self.config.keep_alive_timeout)
                 # the whole head must come within header_timeout, however
                 # slowly it trickles in (slowloris)
                 event = self.next_event(wait, monotonic() + wait)
@@ -196,6 +203,9 @@ class HTTP1Connection(object):
         except socket.error:
             pass
 
+    def fileno(self):
+        return self.sock.fileno()
+
     # -- one request ----------------------------------------------------
     def handle(self, request):
         """Serve one request: None to go on, ``_CLOSE`` or an ``Upgrade``."""
@@ -254,6 +264,7 @@ class HTTP1Connection(object):
 
     def accept_websocket(self, offer, body, subprotocol, extra_headers):
         body.read()  # a handshake has no body; this reaches its end
+        self.server.request_pool.detach()  # a session holds its thread
         headers, extensions = accept_response(offer, subprotocol, extra_headers,
                                               self.config.compress)
         self.send(h11.InformationalResponse(status_code=101, headers=headers,
@@ -283,6 +294,9 @@ class HTTP1Connection(object):
         trailing, _ = self.conn.trailing_data
         return Upgrade(method, target, headers, trailing)
 
+
+#: ``run``'s answer when the connection waits idle for its next request.
+PARK = object()
 
 #: ``handle``'s answer when the connection must close (after a refusal or a
 #: WebSocket session).

@@ -286,9 +286,7 @@ class HTTP2Connection(object):
             self.reset(stream, h2.errors.ErrorCodes.REFUSED_STREAM)
             return
         self.streams[stream_id] = stream
-        pool = self.server.session_pool if (b":protocol", b"websocket") in \
-            headers else self.server.stream_pool
-        if not pool.submit(stream.run):
+        if not self.server.request_pool.submit(stream.run):
             del self.streams[stream_id]
             self.reset(stream, h2.errors.ErrorCodes.REFUSED_STREAM)
 
@@ -418,6 +416,7 @@ class _Stream(object):
             connection.stream_done(self)
 
     def accept(self, offer, subprotocol, extra_headers):
+        self.connection.server.request_pool.detach()  # a session holds it
         headers, extensions = accept_response(
             offer, subprotocol, extra_headers, self.connection.config.compress)
         self.connection.call(self, "send_headers", self.id, [(":status", "200")]

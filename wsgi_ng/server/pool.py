@@ -19,7 +19,13 @@ log = logging.getLogger("wsgi_ng.server")
 class ThreadPool(object):
     """``submit(fn, *args)`` runs *fn* on a pooled thread.  When all
     ``max_threads`` threads are busy it either queues the task until one is
-    free (``queue=True``) or returns False and runs nothing."""
+    free (``queue=True``) or returns False and runs nothing.
+
+    A task that turns out to hold its thread for long (a WebSocket session,
+    an HTTP/2 connection's reader) calls ``detach()``: its thread stops
+    counting toward ``max_threads`` and ends with the task, so the pool
+    keeps ``max_threads`` threads for short work.
+    """
 
     def __init__(self, max_threads, name, idle_timeout=30.0, queue=False):
         self.max_threads = max_threads
@@ -31,10 +37,11 @@ class ThreadPool(object):
         self._threads = 0
         self._idle = 0
         self._closed = False
+        self._local = threading.local()
 
     @property
     def busy(self):
-        """Threads running a task now."""
+        """Threads of the pool running a task now (detached ones aside)."""
         with self._cond:
             return self._threads - self._idle
 
@@ -42,22 +49,36 @@ class ThreadPool(object):
         with self._cond:
             if self._closed:
                 return False
-            if self._idle > len(self._tasks):
-                self._tasks.append((fn, args))
-                self._cond.notify()
-                return True
-            if self._threads >= self.max_threads:
-                if not self.queue:
-                    return False
-                self._tasks.append((fn, args))
-                return True
+            if self._idle <= len(self._tasks) and \
+                    self._threads >= self.max_threads and not self.queue:
+                return False
             self._tasks.append((fn, args))
-            self._threads += 1
+            self._cond.notify()
+            self._spawn_if_needed()
+        return True
+
+    def _spawn_if_needed(self):
+        """Start a thread when queued tasks outnumber idle threads and the
+        cap allows (the condition is held)."""
+        if self._idle >= len(self._tasks) or self._threads >= self.max_threads:
+            return
+        self._threads += 1
         thread = threading.Thread(target=self._work,
                                   name="%s-%d" % (self.name, self._threads))
         thread.daemon = True  # a stuck app must not keep the process alive
         thread.start()
-        return True
+
+    def detach(self):
+        """Called from a task: its thread leaves the pool (see above)."""
+        local = self._local
+        if not getattr(local, "member", False):
+            return
+        local.member = False
+        with self._cond:
+            self._threads -= 1
+            self._cond.notify_all()
+            if not self._closed:
+                self._spawn_if_needed()
 
     def _next_task(self):
         """The next task, or None when this thread should retire."""
@@ -77,6 +98,7 @@ class ThreadPool(object):
                 self._idle -= 1
 
     def _work(self):
+        self._local.member = True
         task = self._next_task()
         while task is not None:
             fn, args = task
@@ -87,6 +109,8 @@ class ThreadPool(object):
             # drop the finished task's objects before waiting: on Python 2 a
             # socket is only closed when its last reference goes
             task = fn = args = None
+            if not self._local.member:
+                return  # detached: the thread ends with its task
             task = self._next_task()
 
     def shutdown(self, timeout):
