@@ -2,11 +2,21 @@
 import glob
 import importlib
 import os
+import signal
 import sys
 
 import pytest
 
 import wsgi_ng
+
+
+def pytest_configure(config):
+    """A test run stopped with SIGTERM (CI timeouts, ``kill``) unwinds like
+    Ctrl+C, so fixtures still stop the servers they started; Python's
+    default would exit on the spot and leave them running."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt("SIGTERM")
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 @pytest.fixture
