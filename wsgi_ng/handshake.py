@@ -38,6 +38,16 @@ def websocket_offer(environ):
     key = environ.get("HTTP_SEC_WEBSOCKET_KEY", "").strip()
     if not key:
         return None
+    return _offer(environ, key)
+
+
+def extended_connect_offer(environ):
+    """The ``Offer`` of an HTTP/2 extended CONNECT (RFC 8441), which has no
+    key: the protocol layer has already checked ``:protocol``."""
+    return _offer(environ, None)
+
+
+def _offer(environ, key):
     offered = environ.get("HTTP_SEC_WEBSOCKET_PROTOCOL", "").split(",")
     subprotocols = [name.strip() for name in offered if name.strip()]
     return Offer(key, subprotocols,

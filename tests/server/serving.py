@@ -1,9 +1,14 @@
 """Run the reference server in this process on a port of 127.0.0.1, for
 tests that talk to it over real sockets."""
 import contextlib
+import signal
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
 
+from process import wait_bounded
 from wsgi_ng.server import Config, Server
 
 WAIT = 10.0  # bound on every wait in these tests
@@ -49,13 +54,6 @@ def read_until_closed(sock):
 def serve_command(args, cwd):
     """``wsgi-ng ARGS --fd N`` in a child process on a socket bound here;
     yields ``(process, port, log file)``; SIGTERM at the end."""
-    import signal
-    import subprocess
-    import sys
-    import tempfile
-
-    from process import wait_bounded
-
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(128)

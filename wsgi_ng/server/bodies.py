@@ -1,6 +1,6 @@
 """``wsgi.input`` for the server: a file over the request body as the
 protocol handler receives it, with the size limit applied as it arrives."""
-from wsgi_ng.server.exchange import BodyTooLarge
+from wsgi_ng.shims.spool import BodyTooLarge
 
 
 class RequestBody(object):
@@ -26,7 +26,7 @@ class RequestBody(object):
             return False
         self.received += len(chunk)
         if self.received > self._limit:
-            raise BodyTooLarge("request body exceeds %d bytes" % self._limit)
+            raise BodyTooLarge(self._limit)
         self._buffer += chunk
         return True
 

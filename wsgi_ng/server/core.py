@@ -126,7 +126,8 @@ class Server(object):
             return
         with self._live_lock:
             full = self._open >= self.config.max_connections
-            self._open += 0 if full else 1
+            if not full:
+                self._open += 1
         if full:
             log.warning("max_connections=%d reached; connection from %s "
                         "closed", self.config.max_connections, peer[0])

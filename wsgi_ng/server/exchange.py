@@ -22,6 +22,7 @@ from wsgi_ng.errors import (
     ConnectionClosed, RemoteProtocolError, StateError, WsgiNgError,
 )
 from wsgi_ng.iterables import close_iterable
+from wsgi_ng.shims.spool import BodyTooLarge
 from wsgi_ng.validate import check_body_block, check_start_response
 from wsgi_ng.websocket import end_session
 
@@ -30,10 +31,6 @@ log = logging.getLogger("wsgi_ng.server")
 
 class ClientGone(WsgiNgError):
     """The client closed the connection or reset the stream."""
-
-
-class BodyTooLarge(WsgiNgError):
-    """The request body exceeded the server's ``max_body_size``."""
 
 
 class Exchange(object):
@@ -71,7 +68,7 @@ class Exchange(object):
                       self.environ["REQUEST_METHOD"], self.environ["PATH_INFO"])
             self.responder.abort()
         except BodyTooLarge as error:
-            self._fail("413 Content Too Large", str(error), logged=False)
+            self._fail("413 Content Too Large", str(error))
         except Exception as error:
             session = self.context.websocket
             if session is not None and session.state is session.ACCEPTED:
@@ -94,7 +91,7 @@ class Exchange(object):
                           self.environ["PATH_INFO"])
         end_session(session, 1011)
 
-    def _fail(self, status, text, logged=True):
+    def _fail(self, status, text):
         if self.headers_sent:  # too late for a status: break the response
             self.responder.abort()
             return

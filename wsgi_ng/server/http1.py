@@ -279,7 +279,7 @@ class HTTP1Connection(object):
     def wants_h2c(self, fields):
         """An ``Upgrade: h2c`` without a body, on cleartext only."""
         upgrade = fields.get(b"upgrade", b"").lower()
-        return (not self.base_environ["wsgi.url_scheme"] == "https"
+        return (self.base_environ["wsgi.url_scheme"] != "https"
                 and b"h2c" in [t.strip() for t in upgrade.split(b",")]
                 and b"http2-settings" in fields
                 and fields.get(b"content-length", b"0") == b"0"

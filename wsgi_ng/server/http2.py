@@ -24,9 +24,9 @@ import h2.events
 import h2.exceptions
 import h2.settings
 
-from wsgi_ng._compat import monotonic, to_bytes, to_native, wait_readable
+from wsgi_ng._compat import monotonic, to_bytes, wait_readable
 from wsgi_ng.errors import ConnectionClosed, Timeout
-from wsgi_ng.handshake import Offer, accept_response
+from wsgi_ng.handshake import accept_response, extended_connect_offer
 from wsgi_ng.host import RequestContext
 from wsgi_ng.server.bodies import RequestBody
 from wsgi_ng.server.environ import request_environ
@@ -41,6 +41,9 @@ _RECV_SIZE = 65536
 #: Connection-level receive window: what all streams together may buffer.
 _CONNECTION_WINDOW = 16 * 1024 * 1024
 _RESET_WINDOW = 10.0  # seconds over which client resets are counted
+#: Pseudo-header fields a request may carry on top of max_header_count
+#: (:method, :scheme, :authority, :path, :protocol).
+_PSEUDO_HEADERS = 5
 
 
 class HTTP2Connection(object):
@@ -282,7 +285,7 @@ class HTTP2Connection(object):
         stream = _Stream(self, stream_id, headers, pushed)
         if ended:
             stream.input.end()
-        if len(headers) > self.config.max_header_count + 5:
+        if len(headers) > self.config.max_header_count + _PSEUDO_HEADERS:
             self.reset(stream, h2.errors.ErrorCodes.REFUSED_STREAM)
             return
         self.streams[stream_id] = stream
@@ -380,27 +383,25 @@ class _Stream(object):
             fields = [(n, v) for n, v in self.headers if not n.startswith(b":")]
             method = pseudo.get(b":method", b"GET")
             self.head = method == b"HEAD"
-            session = None
-            if method == b"CONNECT":
+            websocket = method == b"CONNECT"
+            if websocket:
                 if pseudo.get(b":protocol") != b"websocket":
                     connection.reset(self, h2.errors.ErrorCodes.PROTOCOL_ERROR)
                     return
                 method = b"GET"  # presented like an HTTP/1.1 handshake
                 fields += [(b"upgrade", b"websocket"), (b"connection", b"Upgrade")]
-                values = dict(fields)
-                offered = to_native(values.get(b"sec-websocket-protocol", b""))
-                offer = Offer(None, [p.strip() for p in offered.split(",")
-                                     if p.strip()],
-                              to_native(values.get(b"sec-websocket-extensions", b"")))
-                session = self.session = WebSocket(
-                    offer.subprotocols,
-                    lambda sub, extra: self.accept(offer, sub, extra),
-                    {"http_version": "2"})
             if b":authority" in pseudo:
                 fields.insert(0, (b"host", pseudo[b":authority"]))
             environ = request_environ(
                 connection.base_environ, method, pseudo.get(b":path", b"/"),
                 "HTTP/2", fields, connection.peer, self.input)
+            session = None
+            if websocket:
+                offer = extended_connect_offer(environ)
+                session = self.session = WebSocket(
+                    offer.subprotocols,
+                    lambda sub, extra: self.accept(offer, sub, extra),
+                    {"http_version": "2"})
             context = RequestContext(
                 push=None if self.pushed else self.push, early_hints=self.hint,
                 trailers=True, websocket=session, full_duplex=True)
