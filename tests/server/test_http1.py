@@ -302,3 +302,13 @@ def still_http(server):
     data = exchange_once(server, b"GET /info HTTP/1.1\r\nHost: x\r\n"
                          b"Connection: close\r\n\r\n")
     return data.startswith(b"HTTP/1.1 200 ")
+
+
+def test_http10_client_asking_for_trailers_gets_a_plain_response(caplog):
+    """Trailers need chunked framing, which HTTP/1.0 lacks: none are
+    offered, so the app's send_trailers is refused instead of failing."""
+    with running(application) as server:
+        data = exchange_once(server, b"GET /page HTTP/1.0\r\nHost: x\r\n"
+                             b"TE: trailers\r\n\r\n")
+    assert data.startswith(b"HTTP/1.1 200 ") and data.endswith(b"<h1>probe</h1>")
+    assert "error in app" not in caplog.text

@@ -246,7 +246,9 @@ class HTTP1Connection(object):
                 offer.subprotocols,
                 lambda sub, extra: self.accept_websocket(offer, body, sub, extra),
                 {"http_version": http_version})
-        trailers = b"trailers" in fields.get(b"te", b"").lower()
+        # trailers need chunked framing: HTTP/1.1 and a client asking for them
+        trailers = http_version == "1.1" and \
+            b"trailers" in fields.get(b"te", b"").lower()
         context = RequestContext(
             early_hints=responder.hint if http_version == "1.1" else None,
             trailers=trailers, websocket=session)

@@ -297,18 +297,19 @@ class HTTP2Connection(object):
         """The app is done with *stream*.  Body data the client still sends
         is acknowledged and dropped (no reset: a late END_STREAM on a GET is
         common, and clients count a reset as a failed request)."""
-        # No lock for the common case: the reader thread holds the lock for
-        # every frame it reads and Python's locks are not fair, so a busy
-        # connection would keep finished streams (and their threads) waiting
-        # here while the client, answered already, opens new ones.  A dict
-        # pop is atomic.
-        self.streams.pop(stream.id, None)
-        leftover = stream.input.discard()
-        if leftover:
-            with self.cond:
-                for _, flow_length in leftover:
-                    self.acknowledge(stream.id, flow_length)
-                self.flush()
+        if stream.input.ended:
+            # The common case, without the lock: the reader thread holds it
+            # for every frame it reads and Python's locks are not fair, so a
+            # busy connection would keep finished streams (and their
+            # threads) waiting here while the client, answered already,
+            # opens new ones.  No more data can come; a dict pop is atomic.
+            self.streams.pop(stream.id, None)
+            return
+        with self.cond:  # data may still be arriving: stop it coming here
+            self.streams.pop(stream.id, None)
+            for _, flow_length in stream.input.discard():
+                self.acknowledge(stream.id, flow_length)
+            self.flush()
 
 
 class _StreamInput(RequestBody):
