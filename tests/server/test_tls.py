@@ -8,6 +8,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -74,6 +75,29 @@ def test_alpn_picks_the_protocol(certificate, alpn, expected):
             assert data.startswith(b"HTTP/1.1 200 ") and b'"HTTP/1.1"' in data
             sock.close()
 
+
+
+def test_a_tls_client_that_stops_reading_is_dropped_after_send_timeout(
+        certificate):
+    """TLS keeps Python's socket timeout (not the kernel's): it holds too."""
+    with running(application, tls=tls_context(*certificate),
+                 send_timeout=0.5) as server:
+        raw = socket.create_connection(("127.0.0.1", server.port), WAIT)
+        sock = client_tls(["http/1.1"]).wrap_socket(
+            raw, server_hostname="127.0.0.1")
+        sock.sendall(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(1.5)  # the attack: read nothing while the server writes
+        received = 0
+        while True:
+            try:
+                chunk = sock.recv(1 << 20)
+            except (ssl.SSLError, socket.error):  # cut off mid-record
+                break
+            if not chunk:
+                break
+            received += len(chunk)
+        sock.close()
+        assert received < 64 * 1024 * 1024  # cut off, not delivered
 
 CHROMIUM = [name for name in ("chromium", "chromium-browser", "google-chrome")
             if installed(name)]

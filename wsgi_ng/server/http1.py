@@ -12,19 +12,19 @@ import socket
 
 import h11
 
-from wsgi_ng._compat import monotonic, wait_readable
+from wsgi_ng._compat import monotonic
 from wsgi_ng.handshake import accept_response, websocket_offer
 from wsgi_ng.host import RequestContext
 from wsgi_ng.server.bodies import RequestBody
 from wsgi_ng.server.environ import request_environ
 from wsgi_ng.server.exchange import ClientGone, Exchange
+from wsgi_ng.server.sockio import ReadTimeout, TimedSocket
 from wsgi_ng.websocket import (
     FrameChannel, SocketStream, WebSocket, end_session, finish_session,
 )
 
 log = logging.getLogger("wsgi_ng.server")
 
-_RECV_SIZE = 65536
 #: Seconds a connection's thread waits for the next request before parking
 #: the connection: a busy client sends it at once, and a hand-off through
 #: the parking thread costs more than this wait.
@@ -32,10 +32,6 @@ _LINGER = 0.002
 _SWITCHING = b"Switching Protocols"
 #: Unread request body the server reads away to keep a connection alive.
 _DRAIN_LIMIT = 64 * 1024
-
-
-class _Timeout(Exception):
-    pass
 
 
 class HTTP1Connection(object):
@@ -51,31 +47,16 @@ class HTTP1Connection(object):
             h11.SERVER, max_incomplete_event_size=self.config.max_header_size)
         if initial:
             self.conn.receive_data(initial)
+        self.io = TimedSocket(sock, self.config.send_timeout)
         self.requests = 0
-        self._timeout = object()  # the socket's timeout as last set
         self._held = b""  # response head waiting to go out with the body
         self.idle = True  # waiting for a request head
         self.session = None  # the WebSocket session this connection became
 
     # -- I/O ------------------------------------------------------------
-    def settimeout(self, timeout):
-        """Set the socket timeout only when it changes (each is a syscall)."""
-        if timeout != self._timeout:
-            self.sock.settimeout(timeout)
-            self._timeout = timeout
-
     def receive(self, timeout):
-        """Feed h11 the next bytes; raises ``_Timeout`` after *timeout*."""
-        if timeout <= 0:
-            raise _Timeout()
-        self.settimeout(timeout)
-        try:
-            data = self.sock.recv(_RECV_SIZE)
-        except socket.timeout:
-            raise _Timeout()
-        except socket.error:
-            data = b""  # reset by the peer: same as a close
-        self.conn.receive_data(data)
+        """Feed h11 the next bytes; ``ReadTimeout`` after *timeout*."""
+        self.conn.receive_data(self.io.recv(timeout))
 
     def send(self, event, hold=False):
         """Send *event*; with *hold* its bytes wait for the next send, so a
@@ -83,10 +64,9 @@ class HTTP1Connection(object):
         data = self._held + self.conn.send(event)
         self._held = data if hold else b""
         if data and not hold:
-            self.settimeout(self.config.send_timeout)
             try:
-                self.sock.sendall(data)
-            except (socket.error, socket.timeout):
+                self.io.sendall(data)
+            except socket.error:  # socket.timeout included
                 raise ClientGone("the client closed the connection")
 
     def refuse_folding(self):
@@ -102,8 +82,7 @@ class HTTP1Connection(object):
     def buffered(self):
         """True when request bytes are already read (pipelined, or inside
         the TLS layer)."""
-        pending = getattr(self.sock, "pending", None)
-        return bool(self.conn.trailing_data[0]) or bool(pending and pending())
+        return bool(self.conn.trailing_data[0]) or self.io.buffered()
 
     def next_event(self, timeout, deadline=None):
         """The next h11 event, waiting at most *timeout* seconds for each
@@ -126,9 +105,11 @@ class HTTP1Connection(object):
         HTTP/2 (an ``Upgrade``)."""
         while not self.server.stopping:
             self.idle = True
-            if self.requests and not resumed and not self.buffered() and \
-                    not wait_readable(self.sock, _LINGER):
-                return PARK
+            if self.requests and not resumed and not self.buffered():
+                try:
+                    self.receive(_LINGER)
+                except ReadTimeout:
+                    return PARK
             resumed = False
             wait = self.config.header_timeout
             try:
@@ -136,7 +117,7 @@ class HTTP1Connection(object):
                 # slowly it trickles in (slowloris)
                 event = self.next_event(wait, monotonic() + wait)
                 self.idle = False
-            except _Timeout:
+            except ReadTimeout:
                 return None  # idle or too slow: just close
             except h11.RemoteProtocolError as error:
                 self.refuse(error.error_status_hint, str(error))
@@ -180,7 +161,7 @@ class HTTP1Connection(object):
                     if not isinstance(event, h11.Data):
                         break
                     drained += len(event.data)
-            except (_Timeout, h11.RemoteProtocolError):
+            except (ReadTimeout, h11.RemoteProtocolError):
                 return False
         if self.conn.our_state is not h11.DONE or \
                 self.conn.their_state is not h11.DONE:
@@ -272,7 +253,7 @@ class HTTP1Connection(object):
         self.send(h11.InformationalResponse(status_code=101, headers=headers,
                                             reason=_SWITCHING))
         trailing, _ = self.conn.trailing_data
-        self.settimeout(None)
+        self.io.release()
         return FrameChannel(SocketStream(self.sock, owned=False),
                             extensions=extensions, trailing_data=trailing,
                             max_message_size=self.config.max_message_size)
@@ -340,7 +321,7 @@ class _Body(RequestBody):
                 status_code=100, headers=[], reason=b"Continue"))
         try:
             event = connection.next_event(connection.config.header_timeout)
-        except _Timeout:
+        except ReadTimeout:
             raise ClientGone("the request body stalled")
         except h11.RemoteProtocolError as error:  # e.g. it ended too soon
             raise ClientGone("bad request body: %s" % error)

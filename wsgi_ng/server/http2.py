@@ -24,20 +24,20 @@ import h2.events
 import h2.exceptions
 import h2.settings
 
-from wsgi_ng._compat import monotonic, to_bytes, wait_readable
+from wsgi_ng._compat import monotonic, to_bytes
 from wsgi_ng.errors import ConnectionClosed, Timeout
 from wsgi_ng.handshake import accept_response, extended_connect_offer
 from wsgi_ng.host import RequestContext
 from wsgi_ng.server.bodies import RequestBody
 from wsgi_ng.server.environ import request_environ
 from wsgi_ng.server.exchange import ClientGone, Exchange
+from wsgi_ng.server.sockio import ReadTimeout, TimedSocket
 from wsgi_ng.websocket import (
     FrameChannel, WebSocket, end_session, finish_session,
 )
 
 log = logging.getLogger("wsgi_ng.server")
 
-_RECV_SIZE = 65536
 #: Connection-level receive window: what all streams together may buffer.
 _CONNECTION_WINDOW = 16 * 1024 * 1024
 _RESET_WINDOW = 10.0  # seconds over which client resets are counted
@@ -58,6 +58,7 @@ class HTTP2Connection(object):
         self.base_environ = base_environ
         self.initial = initial
         self.upgrade = upgrade
+        self.io = TimedSocket(sock, self.config.send_timeout)
         # what we send is checked once already (validate.check_headers on
         # every app header list, names lower-cased by _lower): h2 need not
         # check it again, which costs a tenth of a request's time
@@ -75,8 +76,8 @@ class HTTP2Connection(object):
         data = self.h2.data_to_send()
         if data and not self.closed:
             try:
-                self.sock.sendall(data)
-            except (socket.error, socket.timeout):
+                self.io.sendall(data)
+            except socket.error:  # socket.timeout included
                 self.closed = True
                 self.cond.notify_all()
 
@@ -153,7 +154,6 @@ class HTTP2Connection(object):
 
     # -- the connection's thread -------------------------------------------
     def run(self):
-        self.sock.settimeout(self.config.send_timeout)  # see read()
         with self.cond:
             self.h2.local_settings = h2.settings.Settings(
                 client=False, initial_values={
@@ -197,22 +197,15 @@ class HTTP2Connection(object):
 
     def read(self):
         """The next bytes; ``b""`` when the connection is over, None when
-        nothing came in the keep-alive time while streams are open.
-
-        The socket's own timeout stays ``send_timeout`` for the writers (it
-        is shared by every thread); the reader waits with ``poll``."""
-        pending = getattr(self.sock, "pending", None)  # inside TLS already
-        if not (pending and pending()) and not wait_readable(
-                self.sock, self.config.keep_alive_timeout):
+        nothing came in the keep-alive time while streams are open."""
+        try:
+            return self.io.recv(self.config.keep_alive_timeout)
+        except ReadTimeout:
             with self.cond:
                 if self.streams:
                     return None
                 self.h2.close_connection()  # idle: GOAWAY, then close
                 self.flush()
-            return b""
-        try:
-            return self.sock.recv(_RECV_SIZE)
-        except socket.error:  # a timeout included: the peer is gone
             return b""
 
     def receive(self, data):
