@@ -76,7 +76,6 @@ def test_alpn_picks_the_protocol(certificate, alpn, expected):
             sock.close()
 
 
-
 def test_a_tls_client_that_stops_reading_is_dropped_after_send_timeout(
         certificate):
     """TLS keeps Python's socket timeout (not the kernel's): it holds too."""
@@ -98,6 +97,7 @@ def test_a_tls_client_that_stops_reading_is_dropped_after_send_timeout(
             received += len(chunk)
         sock.close()
         assert received < 64 * 1024 * 1024  # cut off, not delivered
+
 
 CHROMIUM = [name for name in ("chromium", "chromium-browser", "google-chrome")
             if installed(name)]
