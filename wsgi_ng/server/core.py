@@ -78,8 +78,7 @@ class Server(object):
         # past its cap they queue.  A WebSocket session and an HTTP/2
         # connection's reader detach from it: they hold their thread for
         # long and must never starve requests.
-        self.request_pool = ThreadPool(self.config.threads, "wsgi-ng",
-                                       queue=True)
+        self.request_pool = ThreadPool(self.config.threads, "wsgi-ng")
         self.parking = Parking(self._resume, self._close)
         self.stopping = False
         self._open = 0  # connections accepted and not yet closed

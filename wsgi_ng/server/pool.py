@@ -1,11 +1,18 @@
-"""A thread pool that grows on demand up to a cap and shrinks when idle.
+"""A thread pool that runs as few threads as keep its queue moving.
 
-The server runs every connection (HTTP/1.1: the whole conversation;
-HTTP/2: the frame loop) and every HTTP/2 stream's app call on threads from
-two such pools.  Growing to a cap instead of a fixed size means a quiet
-server holds few threads, and a burst of WebSocket sessions -- each of
-which holds its thread for its lifetime -- takes new threads instead of
-starving ordinary requests, until the cap says no.
+The server runs HTTP/1.1 connections and HTTP/2 streams' app calls on one
+such pool.  Under the GIL only one thread runs Python at a time; every
+extra runnable thread adds switches and lock hand-offs, not speed.  HTTP/2
+showed it plainly: one hello-world stream per thread, 64 threads, 2,300
+req/s; the same streams through 2 threads, 3,400.  But an app may block
+(a database, a slow upload, ``time.sleep``), and then a thread more is
+exactly what is needed.
+
+So the pool wakes a thread only when none is working, and a *watcher*
+adds threads when queued work has made no progress for ``stall`` seconds
+(every working thread is blocked, or one app hogs the CPU) -- as many as
+there are waiting tasks, up to the cap.  Threads that find the queue empty
+go idle, and retire after ``idle_timeout``.
 """
 import collections
 import logging
@@ -15,11 +22,15 @@ from wsgi_ng._compat import monotonic
 
 log = logging.getLogger("wsgi_ng.server")
 
+#: Seconds queued work may wait without any task starting before the
+#: watcher adds threads: a blocked app delays others by at most this.
+STALL = 0.002
+
 
 class ThreadPool(object):
-    """``submit(fn, *args)`` runs *fn* on a pooled thread.  When all
-    ``max_threads`` threads are busy it either queues the task until one is
-    free (``queue=True``) or returns False and runs nothing.
+    """``submit(fn, *args)`` runs *fn* on a pooled thread; tasks start in
+    the order given, on at most ``max_threads`` threads (past that they
+    queue).
 
     A task that turns out to hold its thread for long (a WebSocket session,
     an HTTP/2 connection's reader) calls ``detach()``: its thread stops
@@ -27,46 +38,71 @@ class ThreadPool(object):
     keeps ``max_threads`` threads for short work.
     """
 
-    def __init__(self, max_threads, name, idle_timeout=30.0, queue=False):
+    def __init__(self, max_threads, name, idle_timeout=30.0, stall=STALL):
         self.max_threads = max_threads
-        self.queue = queue
         self.name = name
         self.idle_timeout = idle_timeout
-        self._cond = threading.Condition(threading.Lock())
+        self.stall = stall
+        lock = threading.Lock()
+        self._work = threading.Condition(lock)  # idle threads wait here
+        self._watch = threading.Condition(lock)  # the watcher waits here
         self._tasks = collections.deque()
-        self._threads = 0
-        self._idle = 0
+        self._threads = 0  # the pool's threads (detached ones aside)
+        self._idle = 0  # of which waiting for work
+        self._wakeups = 0  # idle threads told to take work, not yet up
+        self._started = 0  # tasks taken so far: the watcher's progress sign
+        self._spawned = 0
+        self._watching = False  # the watcher is timing a queue
         self._closed = False
         self._local = threading.local()
-
-    @property
-    def busy(self):
-        """Threads of the pool running a task now (detached ones aside)."""
-        with self._cond:
-            return self._threads - self._idle
+        self._watcher = threading.Thread(target=self._watch_queue,
+                                         name="%s-watcher" % name)
+        self._watcher.daemon = True
+        self._watcher.start()
 
     def submit(self, fn, *args):
-        with self._cond:
+        """Queue *fn*; False (and nothing runs) once the pool shut down."""
+        with self._work:
             if self._closed:
                 return False
-            if self._idle <= len(self._tasks) and \
-                    self._threads >= self.max_threads and not self.queue:
-                return False
             self._tasks.append((fn, args))
-            self._cond.notify()
-            self._spawn_if_needed()
+            if self._threads - self._idle + self._wakeups == 0:
+                self._wake()  # nobody works: start somebody
+            if not self._watching:  # the watcher times the queue
+                self._watching = True
+                self._watch.notify()
         return True
 
-    def _spawn_if_needed(self):
-        """Start a thread when queued tasks outnumber idle threads and the
-        cap allows (the condition is held)."""
-        if self._idle >= len(self._tasks) or self._threads >= self.max_threads:
-            return
+    def _wake(self):
+        """Put one more thread on the queue (the lock is held); False at
+        the cap."""
+        if self._idle > self._wakeups:
+            self._wakeups += 1
+            self._work.notify()
+            return True
+        if self._threads >= self.max_threads:
+            return False
         self._threads += 1
-        thread = threading.Thread(target=self._work,
-                                  name="%s-%d" % (self.name, self._threads))
+        self._spawned += 1
+        thread = threading.Thread(target=self._run,
+                                  name="%s-%d" % (self.name, self._spawned))
         thread.daemon = True  # a stuck app must not keep the process alive
         thread.start()
+        return True
+
+    def _watch_queue(self):
+        with self._watch:
+            while not self._closed:
+                if not self._tasks:
+                    self._watching = False
+                    self._watch.wait()
+                    continue
+                started = self._started
+                self._watch.wait(self.stall)
+                if self._started == started:  # stalled: add threads
+                    for _ in range(len(self._tasks) - self._wakeups):
+                        if not self._wake():
+                            break
 
     def detach(self):
         """Called from a task: its thread leaves the pool (see above)."""
@@ -74,33 +110,44 @@ class ThreadPool(object):
         if not getattr(local, "member", False):
             return
         local.member = False
-        with self._cond:
+        with self._work:
             self._threads -= 1
-            self._cond.notify_all()
-            if not self._closed:
-                self._spawn_if_needed()
+            self._work.notify_all()  # shutdown() may wait for this
+            if self._tasks and not self._closed:
+                self._wake()  # the queue loses a worker: hand it on
 
     def _next_task(self):
-        """The next task, or None when this thread should retire."""
-        with self._cond:
-            self._idle += 1
-            deadline = monotonic() + self.idle_timeout
-            try:
-                while not self._tasks:
-                    remaining = deadline - monotonic()
-                    if self._closed or remaining <= 0:
-                        self._threads -= 1
-                        self._cond.notify_all()
-                        return None
-                    self._cond.wait(remaining)
-                return self._tasks.popleft()
-            finally:
-                self._idle -= 1
+        """The next task, or None when this thread should retire (the lock
+        is held)."""
+        if self._tasks:
+            self._started += 1
+            return self._tasks.popleft()
+        self._idle += 1
+        deadline = monotonic() + self.idle_timeout
+        try:
+            while True:
+                if self._wakeups or self._closed:
+                    if self._wakeups:
+                        self._wakeups -= 1
+                    if self._tasks:
+                        self._started += 1
+                        return self._tasks.popleft()
+                remaining = deadline - monotonic()
+                if self._closed or remaining <= 0:
+                    self._threads -= 1
+                    self._work.notify_all()
+                    return None
+                self._work.wait(remaining)
+        finally:
+            self._idle -= 1
 
-    def _work(self):
+    def _run(self):
         self._local.member = True
-        task = self._next_task()
-        while task is not None:
+        while True:
+            with self._work:
+                task = self._next_task()
+            if task is None:
+                return
             fn, args = task
             try:
                 fn(*args)
@@ -111,17 +158,17 @@ class ThreadPool(object):
             task = fn = args = None
             if not self._local.member:
                 return  # detached: the thread ends with its task
-            task = self._next_task()
 
     def shutdown(self, timeout):
         """Stop taking tasks; wait up to *timeout* s for running ones."""
         deadline = monotonic() + timeout
-        with self._cond:
+        with self._work:
             self._closed = True
-            self._cond.notify_all()
+            self._work.notify_all()
+            self._watch.notify()
             while self._threads:
                 remaining = deadline - monotonic()
                 if remaining <= 0:
                     return False
-                self._cond.wait(remaining)
+                self._work.wait(remaining)
         return True

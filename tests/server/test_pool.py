@@ -1,0 +1,79 @@
+"""The request pool: as few threads as keep the queue moving, more when
+apps block, never more than the cap."""
+import threading
+import time
+
+import pytest
+
+from serving import WAIT
+from wsgi_ng.server.pool import ThreadPool
+
+
+@pytest.fixture
+def pool():
+    pool = ThreadPool(4, "test-pool")
+    yield pool
+    assert pool.shutdown(WAIT)
+
+
+def run_and_wait(pool, fn):
+    done = threading.Event()
+
+    def task():
+        fn()
+        done.set()
+    assert pool.submit(task)
+    assert done.wait(WAIT)
+
+
+def test_work_that_never_blocks_runs_on_one_thread(pool):
+    names = set()
+    for _ in range(50):
+        run_and_wait(pool, lambda: names.add(threading.current_thread().name))
+    assert len(names) == 1
+
+
+def test_blocked_tasks_get_threads_up_to_the_cap(pool):
+    release = threading.Event()
+    started = []
+    changed = threading.Condition()
+
+    def blocked(number):
+        with changed:
+            started.append(number)
+            changed.notify_all()
+        release.wait(WAIT)
+
+    def started_are(expected):
+        with changed:
+            deadline = time.time() + WAIT
+            while sorted(started) != expected and time.time() < deadline:
+                changed.wait(deadline - time.time())
+            return sorted(started) == expected
+
+    for number in range(6):
+        pool.submit(blocked, number)
+    # the watcher adds threads while none can go on; the cap stops 4 and 5
+    assert started_are([0, 1, 2, 3])
+    release.set()
+    assert started_are(list(range(6)))
+
+
+def test_a_detached_task_hands_the_queue_on(pool):
+    release = threading.Event()
+
+    def session():
+        pool.detach()  # e.g. a WebSocket: holds its thread for long
+        release.wait(WAIT)
+
+    for _ in range(4):
+        pool.submit(session)
+    try:
+        run_and_wait(pool, lambda: None)  # still served at once
+    finally:
+        release.set()
+
+
+def test_a_closed_pool_takes_nothing(pool):
+    assert pool.shutdown(WAIT)
+    assert pool.submit(lambda: None) is False
