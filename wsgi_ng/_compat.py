@@ -16,12 +16,14 @@ reraise = six.reraise
 
 if PY2:
     monotonic = time.time
+    process_time = time.clock  # CPU seconds of all threads, on Unix
 
     def to_native(value, encoding="latin-1"):
         """Return *value* as a native ``str`` (bytes on 2.7)."""
         return value if isinstance(value, str) else value.encode(encoding)
 else:
     monotonic = time.monotonic
+    process_time = time.process_time
 
     def to_native(value, encoding="latin-1"):
         """Return *value* as a native ``str`` (text on 3.x).

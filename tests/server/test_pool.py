@@ -77,3 +77,34 @@ def test_a_detached_task_hands_the_queue_on(pool):
 def test_a_closed_pool_takes_nothing(pool):
     assert pool.shutdown(WAIT)
     assert pool.submit(lambda: None) is False
+
+
+def test_a_thread_waiting_for_the_network_hands_the_queue_on():
+    """No watcher help here (its times are far off): ``pool.waiting`` alone
+    must let the queued task run."""
+    pool = ThreadPool(4, "test-pool", stall=10 * WAIT, patience=10 * WAIT)
+    second_ran = threading.Event()
+
+    def first():
+        with pool.waiting:
+            second_ran.wait(WAIT)
+    try:
+        pool.submit(first)
+        pool.submit(second_ran.set)
+        assert second_ran.wait(WAIT)
+    finally:
+        second_ran.set()
+        assert pool.shutdown(WAIT)
+
+
+def test_an_app_hogging_the_cpu_does_not_hold_up_the_others(pool):
+    """The process is busy, so the watcher waits its patience, then grows."""
+    second_ran = threading.Event()
+
+    def hog():
+        deadline = time.time() + WAIT
+        while not second_ran.is_set() and time.time() < deadline:
+            pass
+    pool.submit(hog)
+    pool.submit(second_ran.set)
+    assert second_ran.wait(WAIT)

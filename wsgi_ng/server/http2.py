@@ -115,7 +115,8 @@ class HTTP2Connection(object):
                     if remaining <= 0:
                         self.reset(stream, h2.errors.ErrorCodes.CANCEL)
                         raise ClientGone("the client stopped reading")
-                    self.cond.wait(remaining)
+                    with self.server.request_pool.waiting:
+                        self.cond.wait(remaining)
                 self.call(stream, "send_data", stream.id, view[:window].tobytes())
             view = view[window:]
 
@@ -338,7 +339,8 @@ class _StreamInput(RequestBody):
                 remaining = None if deadline is None else deadline - monotonic()
                 if remaining is not None and remaining <= 0:
                     raise Timeout("no data within %.3gs" % timeout)
-                connection.cond.wait(remaining)
+                with connection.server.request_pool.waiting:
+                    connection.cond.wait(remaining)
             data, flow_length = self._chunks.popleft()
             connection.acknowledge(self._stream.id, flow_length)
             connection.flush()

@@ -8,23 +8,36 @@ req/s; the same streams through 2 threads, 3,400.  But an app may block
 (a database, a slow upload, ``time.sleep``), and then a thread more is
 exactly what is needed.
 
-So the pool wakes a thread only when none is working, and a *watcher*
-adds threads when queued work has made no progress for ``stall`` seconds
-(every working thread is blocked, or one app hogs the CPU) -- as many as
-there are waiting tasks, up to the cap.  Threads that find the queue empty
-go idle, and retire after ``idle_timeout``.
+So the pool keeps a *target* number of working threads, starting at one.
+A task is queued for the working threads; a thread that finishes a task
+takes the next unless more threads work than the target says.  A thread
+that waits for the network (the server says so with ``with pool.waiting:``)
+does not count as working, so another takes the queue meanwhile.  Blocking
+inside an app is invisible, so a *watcher*
+doubles the target, and wakes threads for the waiting tasks, when queued
+work has made no progress for ``stall`` seconds while the process was
+mostly idle: every working thread is blocked.  A busy process means the
+threads are merely slow, and more of them would only fight over the GIL
+(growing on every stall took the pool to its cap under load and halved
+throughput).  After ``patience`` seconds without progress it grows anyway,
+so one app hogging the CPU cannot hold up all others for long; and each
+``patience`` seconds of progress without a stall halve the target again.
+Idle threads retire after ``idle_timeout``.
 """
 import collections
 import logging
 import threading
 
-from wsgi_ng._compat import monotonic
+from wsgi_ng._compat import monotonic, process_time
 
 log = logging.getLogger("wsgi_ng.server")
 
 #: Seconds queued work may wait without any task starting before the
-#: watcher adds threads: a blocked app delays others by at most this.
+#: watcher adds threads, when the process is idle (blocked apps) ...
 STALL = 0.002
+#: ... and when it is busy (an app hogging the CPU); also how long the
+#: target stays up after growing.
+PATIENCE = 0.05
 
 
 class ThreadPool(object):
@@ -38,23 +51,28 @@ class ThreadPool(object):
     keeps ``max_threads`` threads for short work.
     """
 
-    def __init__(self, max_threads, name, idle_timeout=30.0, stall=STALL):
+    def __init__(self, max_threads, name, idle_timeout=30.0, stall=STALL,
+                 patience=PATIENCE):
         self.max_threads = max_threads
         self.name = name
         self.idle_timeout = idle_timeout
         self.stall = stall
+        self.patience = patience
         lock = threading.Lock()
         self._work = threading.Condition(lock)  # idle threads wait here
         self._watch = threading.Condition(lock)  # the watcher waits here
         self._tasks = collections.deque()
         self._threads = 0  # the pool's threads (detached ones aside)
+        self._target = 1  # how many of them should work at once
         self._idle = 0  # of which waiting for work
+        self._waiting = 0  # of which waiting for the network
         self._wakeups = 0  # idle threads told to take work, not yet up
         self._started = 0  # tasks taken so far: the watcher's progress sign
         self._spawned = 0
         self._watching = False  # the watcher is timing a queue
         self._closed = False
         self._local = threading.local()
+        self.waiting = _Waiting(self)
         self._watcher = threading.Thread(target=self._watch_queue,
                                          name="%s-watcher" % name)
         self._watcher.daemon = True
@@ -66,12 +84,17 @@ class ThreadPool(object):
             if self._closed:
                 return False
             self._tasks.append((fn, args))
-            if self._threads - self._idle + self._wakeups == 0:
-                self._wake()  # nobody works: start somebody
+            if self._working() + self._wakeups < self._target:
+                self._wake()
             if not self._watching:  # the watcher times the queue
                 self._watching = True
                 self._watch.notify()
         return True
+
+    def _working(self):
+        """Threads running a task and not waiting for the network (the lock
+        is held)."""
+        return self._threads - self._idle - self._waiting
 
     def _wake(self):
         """Put one more thread on the queue (the lock is held); False at
@@ -91,18 +114,39 @@ class ThreadPool(object):
         return True
 
     def _watch_queue(self):
+        stalled_since = None
+        changed = monotonic()  # when the target last changed
         with self._watch:
             while not self._closed:
                 if not self._tasks:
                     self._watching = False
                     self._watch.wait()
                     continue
-                started = self._started
+                started, cpu, now = self._started, process_time(), monotonic()
                 self._watch.wait(self.stall)
-                if self._started == started:  # stalled: add threads
-                    for _ in range(len(self._tasks) - self._wakeups):
-                        if not self._wake():
-                            break
+                if self._started != started:  # progress
+                    stalled_since = None
+                    if now - changed >= self.patience and self._target > 1:
+                        self._target //= 2
+                        changed = now
+                    continue
+                if stalled_since is None:
+                    stalled_since = now
+                idle = process_time() - cpu < (monotonic() - now) / 2
+                if idle or monotonic() - stalled_since >= self.patience:
+                    stalled_since, changed = None, now
+                    self._grow()
+
+    def _grow(self):
+        """Double the target and wake threads for the waiting tasks (the
+        lock is held)."""
+        working = self._working()
+        self._target = min(self.max_threads,
+                           max(2 * self._target, working + 1))
+        wanted = min(len(self._tasks), self._target - working)
+        for _ in range(wanted - self._wakeups):
+            if not self._wake():
+                break
 
     def detach(self):
         """Called from a task: its thread leaves the pool (see above)."""
@@ -119,7 +163,7 @@ class ThreadPool(object):
     def _next_task(self):
         """The next task, or None when this thread should retire (the lock
         is held)."""
-        if self._tasks:
+        if self._tasks and self._working() <= self._target:
             self._started += 1
             return self._tasks.popleft()
         self._idle += 1
@@ -172,3 +216,26 @@ class ThreadPool(object):
                     return False
                 self._work.wait(remaining)
         return True
+
+
+class _Waiting(object):
+    """``with pool.waiting:`` around a network wait on a pool thread (see
+    the module's doc); a no-op on other threads."""
+
+    def __init__(self, pool):
+        self._pool = pool
+
+    def __enter__(self):
+        pool = self._pool
+        if getattr(pool._local, "member", False):
+            with pool._work:
+                pool._waiting += 1
+                if pool._tasks and \
+                        pool._working() + pool._wakeups < pool._target:
+                    pool._wake()  # the queue must not wait for the network
+
+    def __exit__(self, *exc_info):
+        pool = self._pool
+        if getattr(pool._local, "member", False):
+            with pool._work:
+                pool._waiting -= 1
