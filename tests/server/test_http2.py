@@ -28,6 +28,25 @@ def test_push_103_and_trailers():
         h2.close()
 
 
+def test_a_held_response_head_goes_out_before_waiting_for_a_window():
+    """The server holds a response head for its first DATA frame; a client
+    that opens its window only once it has the head must still get both."""
+    with running(application) as server:
+        h2 = H2Client(connect(server), server.url)
+        h2.conn.update_settings({4: 0})  # SETTINGS_INITIAL_WINDOW_SIZE = 0
+        h2.flush()
+        stream = h2.request("GET", "/info")
+        reply = h2.exchanges[stream]
+        while reply.headers is None:
+            h2.receive_once()
+        assert reply.status == 200 and reply.data == []
+        h2.conn.increment_flow_control_window(65535, stream)
+        h2.flush()
+        assert json.loads(h2.response(stream).body.decode())["protocol"] == \
+            "HTTP/2"
+        h2.close()
+
+
 def test_push_becomes_103_when_the_client_disables_push():
     with running(application) as server:
         h2 = H2Client(connect(server), server.url)

@@ -12,7 +12,8 @@ A responder has ``http2`` (bool) and:
 * ``hint(headers) -> bool``: send a 103;
 * ``start(status, headers)``: send the final response head (``status`` as
   the app gave it, e.g. ``"200 OK"``);
-* ``data(block)``: send body bytes;
+* ``data(block, final)``: send body bytes; *final* says the end follows at
+  once, so the bytes may wait for it;
 * ``end(trailers)``: finish the response (trailers may be empty);
 * ``abort()``: break the response off after an error.
 """
@@ -56,8 +57,15 @@ class Exchange(object):
             if session is not None and session.state is session.ACCEPTED:
                 return result
             try:
-                for block in result:
-                    self.write(block)
+                if type(result) in (list, tuple) and result:
+                    # the last block is known: it may wait for the end, so
+                    # a small response leaves in one write
+                    for block in result[:-1]:
+                        self._send(block)
+                    self._send(result[-1], final=True)
+                else:
+                    for block in result:
+                        self._send(block)
                 self._send_headers()
                 self.context.end_body()
                 self.responder.end(self.context.trailers)
@@ -101,7 +109,7 @@ class Exchange(object):
         self.responder.start(status, [
             ("content-type", "text/plain; charset=utf-8"),
             ("content-length", str(len(body)))])
-        self.responder.data(body)
+        self.responder.data(body, True)
         self.responder.end([])
 
     def start_response(self, status, headers, exc_info=None):
@@ -114,11 +122,15 @@ class Exchange(object):
         return self.write
 
     def write(self, block):
+        """PEP 3333's ``write()`` callable."""
+        self._send(block)
+
+    def _send(self, block, final=False):
         check_body_block(block)
         if block:
             self._send_headers()
             self.sent_bytes += len(block)
-            self.responder.data(block)
+            self.responder.data(block, final)
 
     def _send_headers(self):
         if self.headers_sent:

@@ -354,9 +354,9 @@ class _Responder(object):
                                           reason=reason.encode("latin-1")),
                              hold=True)
 
-    def data(self, block):
+    def data(self, block, final):
         if not self.head:
-            self.connection.send(h11.Data(data=block))
+            self.connection.send(h11.Data(data=block), hold=final)
 
     def end(self, trailers):
         self.connection.send(h11.EndOfMessage(

@@ -97,9 +97,10 @@ class HTTP2Connection(object):
             if not hold:
                 self.flush()
 
-    def send_data(self, stream, data):
+    def send_data(self, stream, data, hold=False):
         """Send *data* as flow control allows, waiting for the client's
-        window updates at most ``send_timeout`` seconds each time."""
+        window updates at most ``send_timeout`` seconds each time; with
+        *hold* the last frame waits for the next send."""
         view = memoryview(data)
         while len(view):
             with self.cond:
@@ -115,9 +116,11 @@ class HTTP2Connection(object):
                     if remaining <= 0:
                         self.reset(stream, h2.errors.ErrorCodes.CANCEL)
                         raise ClientGone("the client stopped reading")
+                    self.flush()  # what is held must go before we wait
                     with self.server.request_pool.waiting:
                         self.cond.wait(remaining)
-                self.call(stream, "send_data", stream.id, view[:window].tobytes())
+                self.call(stream, "send_data", stream.id, view[:window].tobytes(),
+                          hold=hold and window >= len(view))
             view = view[window:]
 
     def reset(self, stream, code):
@@ -453,9 +456,9 @@ class _Stream(object):
                              [(":status", status[:3])] + _lower(headers),
                              hold=True)
 
-    def data(self, block):
+    def data(self, block, final):
         if not self.head:
-            self.connection.send_data(self, block)
+            self.connection.send_data(self, block, hold=final)
 
     def end(self, trailers):
         if trailers:
