@@ -37,7 +37,7 @@ log = logging.getLogger("wsgi_ng.server")
 STALL = 0.002
 #: ... and when it is busy (an app hogging the CPU); also how long the
 #: target stays up after growing.
-PATIENCE = 0.05
+PATIENCE = 0.01
 
 
 class ThreadPool(object):
