@@ -93,3 +93,10 @@ def socket_from_fd(fd):
         return socket.socket(_sock=socket.fromfd(fd, family, socket.SOCK_STREAM))
     import socket
     return socket.socket(fileno=fd)
+
+
+def make_inheritable(sock):
+    """Let a child process inherit *sock* (Python 3 closes descriptors on
+    exec by default; Python 2 does not)."""
+    if not PY2:
+        sock.set_inheritable(True)

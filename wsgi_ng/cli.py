@@ -7,7 +7,10 @@ import logging
 import os
 import signal
 import sys
+import traceback
 
+from wsgi_ng import reloader
+from wsgi_ng._compat import socket_from_fd
 from wsgi_ng.demo import app as demo_app
 from wsgi_ng.lint import LintMiddleware
 from wsgi_ng.testing import PROFILES, Client, WebSocketDenied
@@ -78,32 +81,102 @@ def add_server_options(parser):
            "own (default 64)")
 
 
-def run_server(app, args):
-    """Serve *app* as the options say until SIGTERM or SIGINT."""
+def _server_module():
+    """``wsgi_ng.server``, or None (and a hint) without the server extra."""
     try:
-        from wsgi_ng.server import Config, Server, tls_context
+        import wsgi_ng.server as server
     except ImportError as error:  # h11/h2 come with the "server" extra
         print("wsgi-ng: the server needs pip install 'wsgi-ng[server]' "
               "(%s)" % error, file=sys.stderr)
-        return 1
+        return None
+    return server
+
+
+def _setup_logging(args):
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="[%(asctime)s] [%(levelname)s] %(message)s")
     if args.no_access_log:
         logging.getLogger("wsgi_ng.access").setLevel(logging.WARNING)
-    config = Config(graceful_timeout=args.graceful_timeout,
-                    keep_alive_timeout=args.keep_alive,
-                    max_body_size=args.max_body_size,
-                    max_connections=args.max_connections,
-                    threads=args.threads)
-    tls = tls_context(args.certfile, args.keyfile or args.certfile) \
+
+
+def run_server(app, args, watch=()):
+    """Serve *app* as the options say until SIGTERM or SIGINT; under
+    ``--reload``, also until its code (or a file in *watch*) changes (exit
+    status ``RELOAD``)."""
+    server_module = _server_module()
+    if server_module is None:
+        return 1
+    _setup_logging(args)
+    config = server_module.Config(
+        graceful_timeout=args.graceful_timeout,
+        keep_alive_timeout=args.keep_alive, max_body_size=args.max_body_size,
+        max_connections=args.max_connections, threads=args.threads)
+    tls = server_module.tls_context(args.certfile, args.keyfile or args.certfile) \
         if args.certfile else None
-    binds = args.bind or ([] if args.fd else ["127.0.0.1:8000"])
-    server = Server(app, binds=binds, fds=args.fd, ng=args.ng, config=config,
-                    tls=tls)
+    supervised = reloader.inherited_fds()
+    if supervised is None:
+        server = server_module.Server(app, binds=_binds(args), fds=args.fd,
+                                      ng=args.ng, config=config, tls=tls)
+    else:  # the supervisor bound the sockets
+        server = server_module.Server(app, fds=supervised, ng=args.ng,
+                                      config=config, tls=tls)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: server.shutdown())
+    changes = []
+    if supervised is not None:
+        reloader.Watcher(lambda path: (changes.append(path), server.shutdown()),
+                         extra=watch).start()
     server.serve_forever()
-    return 0
+    return reloader.RELOAD if changes else 0
+
+
+def _binds(args):
+    """The ``--bind`` addresses; 127.0.0.1:8000 unless given any address or
+    descriptor."""
+    return args.bind or ([] if args.fd else ["127.0.0.1:8000"])
+
+
+def serve(args, argv):
+    """``wsgi-ng serve``; with ``--reload`` a supervisor (this process)
+    runs the server in a child process it restarts on code changes."""
+    supervised = reloader.inherited_fds() is not None
+    if args.reload and not supervised:
+        server_module = _server_module()
+        if server_module is None:
+            return 1
+        listeners = [server_module.listen(*server_module.parse_bind(bind))
+                     for bind in _binds(args)]
+        listeners += [socket_from_fd(fd) for fd in args.fd]
+        return reloader.supervise(argv, listeners)
+    _setup_logging(args)
+    try:
+        app, watch = (load_app(args.app) if args.app else demo_app), ()
+    except Exception:
+        if not supervised:
+            raise
+        app, watch = _broken_app(args.app)
+    return run_server(app, args, watch)
+
+
+def _broken_app(spec):
+    """The app failed to load under ``--reload`` (a syntax error mid-edit):
+    log why, and return an app that answers 500 with the traceback (this is
+    development) plus the files to watch for the fix -- including the one
+    that failed, which never made it into ``sys.modules``."""
+    logging.getLogger("wsgi_ng.server").exception(
+        "cannot load %s; serving the error until a file changes", spec)
+    error = sys.exc_info()[1]
+    text = "".join(traceback.format_exc()).encode("utf-8", "replace")
+    failed = [frame[0] for frame in traceback.extract_tb(sys.exc_info()[2])]
+    failed.append(getattr(error, "filename", None))
+
+    def broken(environ, start_response):
+        start_response("500 Internal Server Error", [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Content-Length", str(len(text)))])
+        return [text]
+    broken.wsgi_ng = True
+    return broken, failed
 
 
 def main(argv=None):
@@ -117,11 +190,15 @@ def main(argv=None):
     demo.add_argument("--report-only", action="store_true",
                       help="print the report, do not serve")
     add_server_options(demo)
-    serve = commands.add_parser("serve", help="serve a WSGI or wsgi-ng app "
-                                "over HTTP/1.1, HTTP/2 and WebSocket")
-    serve.add_argument("app", nargs="?", help="module:attribute (default: "
-                       "the showcase app)")
-    add_server_options(serve)
+    serve_parser = commands.add_parser(
+        "serve", help="serve a WSGI or wsgi-ng app over HTTP/1.1, HTTP/2 "
+        "and WebSocket")
+    serve_parser.add_argument(
+        "app", nargs="?", help="module:attribute (default: the showcase app)")
+    add_server_options(serve_parser)
+    serve_parser.add_argument(
+        "--reload", action="store_true", help="restart the server when the "
+        "app's code changes (development)")
     argv = sys.argv[1:] if argv is None else argv
     if not argv:  # argparse on 2.7 would make this an error, 3.x a no-op
         parser.print_help()
@@ -131,7 +208,7 @@ def main(argv=None):
         run_demo(sys.stdout)
         sys.stdout.flush()
         return 0 if args.report_only else run_server(demo_app, args)
-    return run_server(load_app(args.app) if args.app else demo_app, args)
+    return serve(args, argv)
 
 
 if __name__ == "__main__":

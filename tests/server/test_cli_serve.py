@@ -6,12 +6,13 @@ import os
 import signal
 import socket
 import subprocess
+import time
 
 import pytest
 
 from h2client import H2Client
 from process import wait_bounded
-from serving import WAIT, serve_command
+from serving import WAIT, read_until_closed, serve_command
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DJANGO = os.path.join(HERE, os.pardir, os.pardir, "examples", "django_project")
@@ -71,3 +72,59 @@ def test_demo_serves_the_showcase():
             assert b'<b id="protocol">HTTP/1.1</b>' in http1
             assert b'<b id="delivery">early_hint</b>' in http1
         assert "[h2] GET / -> 200 OK" in output(log)  # the report came first
+
+
+def http_get(port):
+    sock = socket.create_connection(("127.0.0.1", port), WAIT)
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    reply = read_until_closed(sock)
+    sock.close()
+    return reply.partition(b"\r\n\r\n")[2]
+
+
+def write_app(path, body):
+    """Write the app module, its mtime moved on by whole seconds: a change
+    within the same second must be seen, and recompiled (a .pyc records
+    the source's mtime in seconds)."""
+    before = os.stat(path).st_mtime if os.path.exists(path) else 0
+    with open(path, "w") as module:
+        module.write(body)
+    later = max(before + 2, time.time())
+    os.utime(path, (later, later))
+
+
+def app_source(answer):
+    return ("def application(environ, start_response):\n"
+            "    start_response('200 OK', [('Content-Length', '2')])\n"
+            "    return [b'%s']\n" % answer)
+
+
+def served_eventually(port, expected):
+    deadline = time.time() + WAIT
+    while time.time() < deadline:
+        if http_get(port) == expected:
+            return True
+    return False
+
+
+def test_reload_serves_the_changed_app_on_the_same_port(tmpdir):
+    path = str(tmpdir.join("reloadme.py"))
+    write_app(path, app_source("v1"))
+    with serve_command(["serve", "reloadme:application", "--reload"],
+                       str(tmpdir)) as (process, port, log):
+        assert http_get(port) == b"v1"
+        write_app(path, app_source("v2"))
+        assert served_eventually(port, b"v2")
+        write_app(path, "def application(:\n")  # a typo mid-edit
+        deadline = time.time() + WAIT
+        while b"SyntaxError" not in http_get(port) and time.time() < deadline:
+            pass  # the old app answers until the reload
+        assert b"SyntaxError" in http_get(port)  # a 500 with the traceback
+        assert "cannot load reloadme:application" in output(log)
+        write_app(path, app_source("v3"))
+        assert served_eventually(port, b"v3")
+        process.send_signal(signal.SIGTERM)
+        wait_bounded(process, WAIT)
+        assert process.returncode == 0
+    with pytest.raises(socket.error):  # no child left holding the port
+        socket.create_connection(("127.0.0.1", port), WAIT)

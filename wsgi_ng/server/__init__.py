@@ -4,6 +4,6 @@
 ``Server`` is the same, embeddable.  Needs the ``server`` extra (h11, h2).
 """
 from wsgi_ng.server.config import Config
-from wsgi_ng.server.core import Server, tls_context
+from wsgi_ng.server.core import Server, listen, parse_bind, tls_context
 
-__all__ = ["Config", "Server", "tls_context"]
+__all__ = ["Config", "Server", "listen", "parse_bind", "tls_context"]
