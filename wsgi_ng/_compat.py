@@ -14,6 +14,11 @@ PY2 = six.PY2
 text_type = six.text_type
 reraise = six.reraise
 
+#: ``Condition.wait(timeout)`` on 2.7 polls, sleeping up to 50 ms between
+#: looks: a notified thread may sleep on for that long.  A plain ``wait()``
+#: blocks properly, so a wait that need not time out is better made so.
+TIMED_WAIT_POLLS = PY2
+
 if PY2:
     monotonic = time.time
     process_time = time.clock  # CPU seconds of all threads, on Unix

@@ -28,7 +28,7 @@ import collections
 import logging
 import threading
 
-from wsgi_ng._compat import monotonic, process_time
+from wsgi_ng._compat import TIMED_WAIT_POLLS, monotonic, process_time
 
 log = logging.getLogger("wsgi_ng.server")
 
@@ -181,7 +181,8 @@ class ThreadPool(object):
                     self._threads -= 1
                     self._work.notify_all()
                     return None
-                self._work.wait(remaining)
+                # on 2.7 idle threads retire only when woken past their time
+                self._work.wait(None if TIMED_WAIT_POLLS else remaining)
         finally:
             self._idle -= 1
 
