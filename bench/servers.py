@@ -48,7 +48,8 @@ def wsgi_ng(app):
         lambda port: [PY, "-m", "wsgi_ng", "serve", "apps:%s" % app,
                       "--bind", "%s:%d" % (HOST, port), "--ng",
                       "--no-access-log", "--log-level", "warning"],
-        "wsgi_ng serve --ng, 1 process, thread per connection")
+        "wsgi_ng serve --ng, 1 process, threads by need (a thread per "
+        "WebSocket session)")
 
 
 def wsgi_ng_workers(workers):
