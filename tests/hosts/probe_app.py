@@ -1,6 +1,7 @@
 """The wsgi-ng app the host tests run on every real WSGI server."""
 import hashlib
 import json
+import os
 
 from wsgi_ng import keys
 from wsgi_ng.shims import to_wsgi
@@ -51,13 +52,19 @@ def stylesheet(environ, start_response):
     return [b"h1 { color: teal; }\n"]
 
 
+def process(environ, start_response):
+    """Which process answered (multi-process hosts)."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [str(os.getpid()).encode("ascii")]
+
+
 def not_found(environ, start_response):
     start_response("404 Not Found", [("Content-Type", "text/plain")])
     return [b"not found\n"]
 
 
 ROUTES = {"/ws": echo, "/page": page, "/upload": upload, "/features": features,
-          "/app.css": stylesheet}
+          "/app.css": stylesheet, "/pid": process}
 
 
 def ng_app(environ, start_response):

@@ -3,6 +3,7 @@ reference server's protocols.  A real gunicorn with two workers, talked to
 over HTTP/2 (prior knowledge) and WebSocket, stopped with SIGTERM."""
 import json
 import signal
+import time
 
 import pytest
 
@@ -32,3 +33,24 @@ def test_http2_and_websocket_under_gunicorn_workers():
     assert echoed == u"through gunicorn"
     assert "Traceback" not in server.final_output, server.final_output
     assert server.final_output.count("Booting worker") == 2
+
+
+def test_workers_share_a_burst_of_connections():
+    """Connections stay with the worker that accepted them, so a burst must
+    be spread: the busier worker waits a moment before accepting."""
+    with LiveServer("gunicorn-wsgi-ng", "probe_app:application") as server:
+        deadline = time.time() + WAIT
+        while server.output().count("wsgi-ng serving") < 2:  # both booted
+            assert time.time() < deadline, server.output()
+            time.sleep(0.05)
+        clients = []
+        try:
+            sockets = [server.connect() for _ in range(16)]  # a burst, as wrk
+            for sock in sockets:  # kept open: each counts for its worker
+                clients.append(H2Client(sock, server.url))
+            served = [int(client.get("/pid").body) for client in clients]
+        finally:
+            for client in clients:
+                client.close()
+    assert len(set(served)) == 2
+    assert min(served.count(pid) for pid in set(served)) >= 4, served

@@ -38,6 +38,11 @@ class Config(object):
     graceful_timeout = 30.0
     #: Accept permessage-deflate when the client offers it.
     compress = True
+    #: Seconds per open connection a process waits before accepting
+    #: another, when several processes share the listening sockets
+    #: (gunicorn workers): the least loaded one then wins the race.  0
+    #: accepts at once.
+    accept_delay = 0.0
 
     def __init__(self, **settings):
         for name, value in settings.items():

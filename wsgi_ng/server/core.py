@@ -28,6 +28,8 @@ log = logging.getLogger("wsgi_ng.server")
 access_log = logging.getLogger("wsgi_ng.access")
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#: Seconds a busy process waits at most before accepting (accept_delay).
+_MAX_ACCEPT_DELAY = 0.01
 
 
 def parse_bind(bind):
@@ -116,6 +118,11 @@ class Server(object):
             self._stopped.set()
 
     def accept(self, listener):
+        if self.config.accept_delay and self._open:
+            # every process sharing the socket woke for this connection:
+            # the one with fewest open connections should take it
+            time.sleep(min(_MAX_ACCEPT_DELAY,
+                           self._open * self.config.accept_delay))
         try:
             sock, peer = listener.accept()
         except socket.error as error:  # e.g. EMFILE: log, keep serving
