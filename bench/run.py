@@ -38,7 +38,7 @@ class Result:
     about: str
     value: float = None
     notes: list = field(default_factory=list)
-    #: Shown instead of a value: "skipped" or "failed".
+    #: "measured", or why there is no value: "skipped" or "failed".
     status: str = "failed"
     #: The server's log file when it wrote anything, else None.
     log: str = None
@@ -304,6 +304,8 @@ def measure_one(spec, result, measure, args, log_dir, tag):
         srv.wait_ready(server, args.ready_timeout)
         result.value, notes = measure(server, args)
         result.notes.extend(notes)
+        if result.value is not None:
+            result.status = "measured"
     except (srv.ServerError, ToolError) as error:
         result.notes.append(str(error))
     finally:
