@@ -12,16 +12,17 @@ So the pool keeps a *target* number of working threads, starting at one.
 A task is queued for the working threads; a thread that finishes a task
 takes the next unless more threads work than the target says.  A thread
 that waits for the network (the server says so with ``with pool.waiting:``)
-does not count as working, so another takes the queue meanwhile.  Blocking
-inside an app is invisible, so a *watcher*
-doubles the target, and wakes threads for the waiting tasks, when queued
-work has made no progress for ``stall`` seconds while the process was
-mostly idle: every working thread is blocked.  A busy process means the
-threads are merely slow, and more of them would only fight over the GIL
-(growing on every stall took the pool to its cap under load and halved
-throughput).  After ``patience`` seconds without progress it grows anyway,
-so one app hogging the CPU cannot hold up all others for long; and each
-``patience`` seconds of progress without a stall halve the target again.
+does not count as working, so another takes the queue meanwhile.
+
+Blocking inside an app is invisible, so a *watcher* doubles the target,
+and wakes threads for the waiting tasks, when queued work has made no
+progress for ``stall`` seconds while the process was mostly idle: every
+working thread is blocked.  A busy process means the threads are merely
+slow, and more of them would only fight over the GIL (growing on every
+stall took the pool to its cap under load and halved throughput).  After
+``patience`` seconds without progress it grows anyway, so one app hogging
+the CPU cannot hold up all others for long; and each ``patience`` seconds
+of progress without a stall halve the target again.
 Idle threads retire after ``idle_timeout``.
 """
 import collections
