@@ -24,7 +24,7 @@ import h2.events
 import h2.exceptions
 import h2.settings
 
-from wsgi_ng._compat import monotonic, to_bytes
+from wsgi_ng._compat import Condition, monotonic, to_bytes
 from wsgi_ng.errors import ConnectionClosed, Timeout
 from wsgi_ng.handshake import accept_response, extended_connect_offer
 from wsgi_ng.host import RequestContext
@@ -65,7 +65,7 @@ class HTTP2Connection(object):
         self.h2 = h2.connection.H2Connection(h2.config.H2Configuration(
             client_side=False, header_encoding=None,
             validate_outbound_headers=False, normalize_outbound_headers=False))
-        self.cond = threading.Condition(threading.RLock())
+        self.cond = Condition(threading.RLock())
         self.streams = {}
         self.resets = collections.deque()
         self.closed = False

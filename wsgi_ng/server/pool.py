@@ -29,7 +29,7 @@ import collections
 import logging
 import threading
 
-from wsgi_ng._compat import TIMED_WAIT_POLLS, monotonic, process_time
+from wsgi_ng._compat import Condition, monotonic, process_time
 
 log = logging.getLogger("wsgi_ng.server")
 
@@ -60,8 +60,8 @@ class ThreadPool(object):
         self.stall = stall
         self.patience = patience
         lock = threading.Lock()
-        self._work = threading.Condition(lock)  # idle threads wait here
-        self._watch = threading.Condition(lock)  # the watcher waits here
+        self._work = Condition(lock)  # idle threads wait here
+        self._watch = Condition(lock)  # the watcher waits here
         self._tasks = collections.deque()
         self._threads = 0  # the pool's threads (detached ones aside)
         self._target = 1  # how many of them should work at once
@@ -182,8 +182,7 @@ class ThreadPool(object):
                     self._threads -= 1
                     self._work.notify_all()
                     return None
-                # on 2.7 idle threads retire only when woken past their time
-                self._work.wait(None if TIMED_WAIT_POLLS else remaining)
+                self._work.wait(remaining)
         finally:
             self._idle -= 1
 
