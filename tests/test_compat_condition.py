@@ -7,23 +7,35 @@ from wsgi_ng._compat import Condition
 WAIT = 10.0
 
 
-def test_a_notified_waiter_wakes_and_holds_the_lock_again():
-    lock = threading.Lock()
+def wake_waiters(count, depth=1, notify_all=False):
+    """Start *count* threads waiting on a condition over an RLock (held
+    *depth* times), wake them with notify() each or notify_all(); what each
+    saw: whether wait() returned True and it held the lock again."""
+    lock = threading.RLock()
     cond = Condition(lock)
-    woke = []
+    seen = []
 
-    def waiter():
+    def waiter(depth):
         with cond:
-            woke.append(cond.wait(WAIT))
-            woke.append(lock.locked())
-    thread = threading.Thread(target=waiter)
-    with cond:
+            if depth > 1:
+                return waiter(depth - 1)
+            woke = cond.wait(WAIT)
+            seen.append((woke, lock._is_owned()))
+    threads = [threading.Thread(target=waiter, args=(depth,))
+               for _ in range(count)]
+    for thread in threads:
         thread.start()
-        while _waiting(cond) < 1:
+    with cond:
+        while _waiting(cond) < count:
             cond.wait(0.01)
-        cond.notify()
-    thread.join(WAIT)
-    assert woke == [True, True]
+        if notify_all:
+            cond.notify_all()
+        else:
+            for _ in range(count):
+                cond.notify()
+    for thread in threads:
+        thread.join(WAIT)
+    return seen
 
 
 def _waiting(cond):
@@ -32,30 +44,17 @@ def _waiting(cond):
     return len(getattr(cond, "_pending", None) or getattr(cond, "_waiters", ()))
 
 
+def test_a_notified_waiter_wakes_holding_the_lock_again():
+    assert wake_waiters(1) == [(True, True)]
+
+
+def test_notify_all_wakes_every_waiter_and_a_twice_held_rlock_is_released():
+    assert wake_waiters(3, depth=2, notify_all=True) == [(True, True)] * 3
+
+
 def test_a_wait_times_out_without_a_notify():
     cond = Condition(threading.Lock())
     with cond:
         assert cond.wait(0.05) is False
         cond.notify()  # nobody waits: nothing to do, nothing left over
         assert cond.wait(0.05) is False
-
-
-def test_notify_all_wakes_every_waiter_and_releases_a_held_rlock():
-    lock = threading.RLock()
-    cond = Condition(lock)
-    woke = []
-
-    def waiter():
-        with cond:
-            with cond:  # held twice: wait must release it all the same
-                woke.append(cond.wait(WAIT))
-    threads = [threading.Thread(target=waiter) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    with cond:
-        while _waiting(cond) < 3:
-            cond.wait(0.01)
-        cond.notify_all()
-    for thread in threads:
-        thread.join(WAIT)
-    assert woke == [True, True, True]
