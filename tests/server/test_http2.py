@@ -3,6 +3,7 @@ matter: pushes, 103s, trailers, resets) and by nghttp."""
 import hashlib
 import json
 import os
+import socket
 import subprocess
 
 import pytest
@@ -135,14 +136,17 @@ def test_rapid_reset_flood_closes_only_that_connection():
     with running(application, max_resets_per_second=5) as server:
         h2 = H2Client(connect(server), server.url)
         other = H2Client(connect(server), server.url)
-        for _ in range(80):
-            stream = h2.request("GET", "/info")
-            h2.conn.reset_stream(stream)
-            h2.flush()
+        try:
+            for _ in range(80):
+                stream = h2.request("GET", "/info")
+                h2.conn.reset_stream(stream)
+                h2.flush()
+        except socket.error:
+            pass  # the server hung up mid-flood (its GOAWAY is read below)
         try:
             while h2.terminated is None:
                 h2.receive_once()
-        except Exception:
+        except socket.error:
             pass  # the server closed the socket after its GOAWAY
         assert h2.terminated == 11  # ENHANCE_YOUR_CALM
         assert other.get("/info").status == 200
