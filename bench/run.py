@@ -448,48 +448,52 @@ def _tool_version(argv):
             or ["?"])[0]
 
 
+#: Every workload, in run order.
+WORKLOADS = ("h1", "h1x2", "h2", "ws", "wsmem")
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="wsgi-ng server vs gunicorn, hypercorn, uvicorn and "
-        "websockets: throughput ratios on one machine.")
+        "websockets: throughput ratios on one machine.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     add = parser.add_argument
-    add("--workloads", default="h1,h1x2,h2,ws,wsmem",
-        help="comma-separated subset of h1,h1x2,h2,ws,wsmem")
-    add("--duration", type=float, default=5, help="wrk seconds (5)")
-    add("--warmup", type=float, default=1, help="wrk warm-up seconds (1)")
-    add("--connections", type=int, default=32, help="wrk -c (32)")
-    add("--wrk-threads", type=int, default=1, help="wrk -t (1)")
-    add("--h2-requests", type=int, default=10000, help="h2load -n (10000)")
-    add("--h2-clients", type=int, default=10, help="h2load -c (10)")
-    add("--h2-streams", type=int, default=10, help="h2load -m (10)")
+    add("--workloads", default=",".join(WORKLOADS),
+        help="comma-separated subset")
+    add("--duration", type=float, default=5, help="wrk seconds")
+    add("--warmup", type=float, default=1, help="wrk warm-up seconds")
+    add("--connections", type=int, default=32, help="wrk -c")
+    add("--wrk-threads", type=int, default=1, help="wrk -t")
+    add("--h2-requests", type=int, default=10000, help="h2load -n")
+    add("--h2-clients", type=int, default=10, help="h2load -c")
+    add("--h2-streams", type=int, default=10, help="h2load -m")
     add("--h2-timeout", type=float, default=120,
-        help="seconds before an h2load run counts as stalled (120)")
+        help="seconds before an h2load run counts as stalled")
     add("--ws-connections", type=int, default=16,
-        help="WebSocket echo connections (16)")
+        help="WebSocket echo connections")
     add("--ws-messages", type=int, default=2000,
-        help="round trips per connection (2000)")
-    add("--ws-size", type=int, default=16, help="message bytes (16)")
+        help="round trips per connection")
+    add("--ws-size", type=int, default=16, help="message bytes")
     add("--ws-client-procs", type=int, default=1,
-        help="client processes sharing the connections (1)")
+        help="client processes sharing the connections")
     add("--ws-timeout", type=float, default=120,
-        help="seconds before the echo clients count as stalled (120)")
+        help="seconds before the echo clients count as stalled")
     add("--idle-connections", type=int, default=200,
-        help="idle WebSockets for the memory test (200)")
+        help="idle WebSockets for the memory test")
     add("--settle", type=float, default=1.0,
-        help="seconds to let RSS settle before each reading (1)")
+        help="seconds to let RSS settle before each reading")
     add("--ready-timeout", type=float, default=30,
-        help="seconds a server gets to answer after starting (30)")
+        help="seconds a server gets to answer after starting")
     add("--stop-timeout", type=float, default=10,
-        help="seconds between SIGTERM and SIGKILL (10)")
+        help="seconds between SIGTERM and SIGKILL")
     add("--log-dir", help="where server logs go (default: a new temp dir)")
     add("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
     args.workloads = [w.strip() for w in args.workloads.split(",")
                       if w.strip()]
-    known = {"h1", "h1x2", "h2", "ws", "wsmem"}
-    if not set(args.workloads) <= known:
-        parser.error("unknown workload(s): %s"
-                     % ", ".join(sorted(set(args.workloads) - known)))
+    unknown = set(args.workloads) - set(WORKLOADS)
+    if unknown:
+        parser.error("unknown workload(s): %s" % ", ".join(sorted(unknown)))
     return args
 
 

@@ -58,3 +58,19 @@ def test_a_wait_times_out_without_a_notify():
         assert cond.wait(0.05) is False
         cond.notify()  # nobody waits: nothing to do, nothing left over
         assert cond.wait(0.05) is False
+
+
+def test_wait_for_returns_the_predicate_once_true_or_at_the_timeout():
+    cond = Condition(threading.Lock())
+    flag = []
+
+    def setter():
+        with cond:
+            flag.append(1)
+            cond.notify()
+    thread = threading.Thread(target=setter)
+    with cond:
+        thread.start()  # blocked until wait_for lets the lock go
+        assert cond.wait_for(lambda: flag, WAIT) == [1]
+        assert cond.wait_for(lambda: False, 0.05) is False
+    thread.join(WAIT)

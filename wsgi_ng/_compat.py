@@ -158,6 +158,19 @@ if PY2:
             os.read(waiter.read_fd, 1)
             return True
 
+        def wait_for(self, predicate, timeout=None):
+            """Wait until *predicate()* is true or *timeout* has passed;
+            returns its last value (as on Python 3)."""
+            deadline = None if timeout is None else monotonic() + timeout
+            result = predicate()
+            while not result:
+                remaining = None if deadline is None else deadline - monotonic()
+                if remaining is not None and remaining <= 0:
+                    break
+                self.wait(remaining)
+                result = predicate()
+            return result
+
         def _release_all(self):
             if hasattr(self._lock, "_release_save"):  # an RLock, maybe held
                 return self._lock._release_save()  # more than once

@@ -106,20 +106,17 @@ def run_server(app, args, watch=()):
     server_module = _server_module()
     if server_module is None:
         return 1
-    _setup_logging(args)
     config = server_module.Config(
         graceful_timeout=args.graceful_timeout,
         keep_alive_timeout=args.keep_alive, max_body_size=args.max_body_size,
         max_connections=args.max_connections, threads=args.threads)
     tls = server_module.tls_context(args.certfile, args.keyfile or args.certfile) \
         if args.certfile else None
-    supervised = reloader.inherited_fds()
-    if supervised is None:
-        server = server_module.Server(app, binds=_binds(args), fds=args.fd,
-                                      ng=args.ng, config=config, tls=tls)
-    else:  # the supervisor bound the sockets
-        server = server_module.Server(app, fds=supervised, ng=args.ng,
-                                      config=config, tls=tls)
+    supervised = reloader.inherited_fds()  # the supervisor bound them
+    binds, fds = (_binds(args), args.fd) if supervised is None \
+        else ([], supervised)
+    server = server_module.Server(app, binds=binds, fds=fds, ng=args.ng,
+                                  config=config, tls=tls)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: server.shutdown())
     changes = []
@@ -148,7 +145,6 @@ def serve(args, argv):
                      for bind in _binds(args)]
         listeners += [socket_from_fd(fd) for fd in args.fd]
         return reloader.supervise(argv, listeners)
-    _setup_logging(args)
     try:
         app, watch = (load_app(args.app) if args.app else demo_app), ()
     except Exception:
@@ -166,7 +162,8 @@ def _broken_app(spec):
     logging.getLogger("wsgi_ng.server").exception(
         "cannot load %s; serving the error until a file changes", spec)
     error = sys.exc_info()[1]
-    text = "".join(traceback.format_exc()).encode("utf-8", "replace")
+    text = traceback.format_exc()  # bytes on 2.7, whatever the source held
+    text = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
     failed = [frame[0] for frame in traceback.extract_tb(sys.exc_info()[2])]
     failed.append(getattr(error, "filename", None))
 
@@ -204,6 +201,7 @@ def main(argv=None):
         parser.print_help()
         return 2
     args = parser.parse_args(argv)
+    _setup_logging(args)
     if args.command == "demo":
         run_demo(sys.stdout)
         sys.stdout.flush()

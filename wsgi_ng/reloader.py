@@ -81,6 +81,7 @@ class Watcher(object):
         self._changed = changed
         self._extra = [path for path in extra if path]
         self._interval = interval
+        self._seen = {}  # path -> mtime
         self._thread = threading.Thread(target=self._run,
                                         name="wsgi-ng-reloader")
         self._thread.daemon = True
@@ -88,7 +89,6 @@ class Watcher(object):
     def start(self):
         """Take the files' mtimes now (before the server answers anything,
         so no edit slips in unseen), then watch on a thread."""
-        self._seen = {}
         self._changed_file()
         self._thread.start()
 

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from serving import WAIT
+from wsgi_ng._compat import Condition
 from wsgi_ng.server.pool import ThreadPool
 
 
@@ -36,7 +37,7 @@ def test_work_that_never_blocks_runs_on_one_thread(pool):
 def test_blocked_tasks_get_threads_up_to_the_cap(pool):
     release = threading.Event()
     started = []
-    changed = threading.Condition()
+    changed = Condition(threading.Lock())
 
     def blocked(number):
         with changed:
@@ -46,10 +47,7 @@ def test_blocked_tasks_get_threads_up_to_the_cap(pool):
 
     def started_are(expected):
         with changed:
-            deadline = time.time() + WAIT
-            while sorted(started) != expected and time.time() < deadline:
-                changed.wait(deadline - time.time())
-            return sorted(started) == expected
+            return changed.wait_for(lambda: sorted(started) == expected, WAIT)
 
     for number in range(6):
         pool.submit(blocked, number)

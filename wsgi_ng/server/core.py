@@ -15,7 +15,7 @@ import ssl
 import threading
 import time
 
-from wsgi_ng._compat import monotonic, socket_from_fd
+from wsgi_ng._compat import Condition, monotonic, socket_from_fd
 from wsgi_ng.server.apps import prepare_app
 from wsgi_ng.server.config import Config
 from wsgi_ng.server.environ import base_environ
@@ -85,7 +85,7 @@ class Server(object):
         self.stopping = False
         self._open = 0  # connections accepted and not yet closed
         self._live = set()  # the connection handlers running on a thread
-        self._live_lock = threading.Condition(threading.Lock())
+        self._live_lock = Condition(threading.Lock())
         self._wake_r, self._wake_w = os.pipe()
         self._stopped = threading.Event()
 
@@ -172,12 +172,8 @@ class Server(object):
 
     def _wait_for_handlers(self, deadline):
         with self._live_lock:
-            while self._live:
-                remaining = deadline - monotonic()
-                if remaining <= 0:
-                    return False
-                self._live_lock.wait(remaining)
-        return True
+            return self._live_lock.wait_for(lambda: not self._live,
+                                            deadline - monotonic())
 
     def _handlers(self):
         with self._live_lock:

@@ -57,15 +57,11 @@ class Exchange(object):
             if session is not None and session.state is session.ACCEPTED:
                 return result
             try:
-                if type(result) in (list, tuple) and result:
-                    # the last block is known: it may wait for the end, so
-                    # a small response leaves in one write
-                    for block in result[:-1]:
-                        self._send(block)
-                    self._send(result[-1], final=True)
-                else:
-                    for block in result:
-                        self._send(block)
+                # a list's last block is known: it may wait for the end, so
+                # a small response leaves in one write
+                last = len(result) - 1 if type(result) in (list, tuple) else -1
+                for index, block in enumerate(result):
+                    self._send(block, final=index == last)
                 self._send_headers()
                 self.context.end_body()
                 self.responder.end(self.context.trailers)

@@ -74,8 +74,10 @@ class HTTP1Connection(object):
         (RFC 9112 allows either), but a proxy in front may read the folded
         line differently -- a request smuggling vector -- so a server that
         may sit behind one answers 400 instead (RFC 9112 section 5.2)."""
-        head = self.conn.trailing_data[0].split(b"\r\n\r\n", 1)[0]
-        if b"\r\n " in head or b"\r\n\t" in head:
+        data = self.conn.trailing_data[0]
+        end = data.find(b"\r\n\r\n")
+        end = len(data) if end < 0 else end
+        if data.find(b"\r\n ", 0, end) >= 0 or data.find(b"\r\n\t", 0, end) >= 0:
             raise h11.RemoteProtocolError("obsolete line folding in the "
                                           "request head", 400)
 

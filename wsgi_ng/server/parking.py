@@ -36,10 +36,8 @@ class Parking(object):
 
     def park(self, handler, timeout):
         with self._lock:
-            if self._closed:
-                closed = True
-            else:
-                closed = False
+            closed = self._closed
+            if not closed:
                 self._arriving.append((handler, monotonic() + timeout))
         if closed:
             self._expired(handler)

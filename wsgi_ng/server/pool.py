@@ -85,8 +85,7 @@ class ThreadPool(object):
             if self._closed:
                 return False
             self._tasks.append((fn, args))
-            if self._working() + self._wakeups < self._target:
-                self._wake()
+            self._top_up()
             if not self._watching:  # the watcher times the queue
                 self._watching = True
                 self._watch.notify()
@@ -96,6 +95,12 @@ class ThreadPool(object):
         """Threads running a task and not waiting for the network (the lock
         is held)."""
         return self._threads - self._idle - self._waiting
+
+    def _top_up(self):
+        """Wake a thread if fewer work than the target says (the lock is
+        held)."""
+        if self._working() + self._wakeups < self._target:
+            self._wake()
 
     def _wake(self):
         """Put one more thread on the queue (the lock is held); False at
@@ -161,6 +166,15 @@ class ThreadPool(object):
             if self._tasks and not self._closed:
                 self._wake()  # the queue loses a worker: hand it on
 
+    def _count_waiting(self, change):
+        """A pool thread starts (+1) or ends (-1) a network wait."""
+        if not getattr(self._local, "member", False):
+            return
+        with self._work:
+            self._waiting += change
+            if change > 0 and self._tasks:
+                self._top_up()  # the queue must not wait for the network
+
     def _next_task(self):
         """The next task, or None when this thread should retire (the lock
         is held)."""
@@ -206,17 +220,11 @@ class ThreadPool(object):
 
     def shutdown(self, timeout):
         """Stop taking tasks; wait up to *timeout* s for running ones."""
-        deadline = monotonic() + timeout
         with self._work:
             self._closed = True
             self._work.notify_all()
             self._watch.notify()
-            while self._threads:
-                remaining = deadline - monotonic()
-                if remaining <= 0:
-                    return False
-                self._work.wait(remaining)
-        return True
+            return self._work.wait_for(lambda: not self._threads, timeout)
 
 
 class _Waiting(object):
@@ -227,16 +235,7 @@ class _Waiting(object):
         self._pool = pool
 
     def __enter__(self):
-        pool = self._pool
-        if getattr(pool._local, "member", False):
-            with pool._work:
-                pool._waiting += 1
-                if pool._tasks and \
-                        pool._working() + pool._wakeups < pool._target:
-                    pool._wake()  # the queue must not wait for the network
+        self._pool._count_waiting(1)
 
     def __exit__(self, *exc_info):
-        pool = self._pool
-        if getattr(pool._local, "member", False):
-            with pool._work:
-                pool._waiting -= 1
+        self._pool._count_waiting(-1)

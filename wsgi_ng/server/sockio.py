@@ -6,7 +6,7 @@ switch.  With dozens of busy connections those switches cost more than
 parsing HTTP.  On a plain socket the kernel can keep the time limit itself
 (``SO_RCVTIMEO``/``SO_SNDTIMEO``): the socket stays in blocking mode and a
 call that runs out of time fails with ``EAGAIN``.  Measured on the
-hello-world benchmark: 290 -> 200 microseconds of server CPU per request.
+hello-world benchmark: 290 -> 180 microseconds of server CPU per request.
 
 TLS sockets keep Python's timeout, because CPython's TLS read retries a
 blocking socket's ``EAGAIN`` for ever.  There one timeout, ``send_timeout``,
