@@ -46,8 +46,9 @@ class Servers(object):
     def get(self, app, host, tls):
         key = (app.wsgi_app, host, tls)
         if key not in self._started:
-            self._started[key] = Served(host, app.wsgi_app, app.path,
-                                        self.certificate() if tls else None)
+            self._started[key] = Served(
+                host, app.wsgi_app, app.path,
+                self.certificate() if tls else None, app.environment(tls))
         return self._started[key]
 
     def stop(self):

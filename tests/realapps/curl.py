@@ -19,6 +19,7 @@ from realapps.gate import require_program
 WAIT = 30  # seconds one curl run may take (a cold Django import included)
 
 Protocol = collections.namedtuple("Protocol", "options version tls")
+Cookie = collections.namedtuple("Cookie", "value secure")
 
 #: how curl is told to speak each protocol, and the version it then reports
 PROTOCOLS = collections.OrderedDict([
@@ -139,7 +140,7 @@ class Curl(object):
                 if head.malformed()]
 
     def cookies(self):
-        """The cookies in the jar, by name."""
+        """The cookies in the jar, by name: ``Cookie(value, secure)``."""
         found = {}
         if not os.path.exists(self.jar):
             return found
@@ -151,5 +152,5 @@ class Curl(object):
                 elif line.startswith("#") or not line:
                     continue
                 fields = line.split("\t")
-                found[fields[5]] = fields[6]
+                found[fields[5]] = Cookie(fields[6], fields[3] == "TRUE")
         return found

@@ -36,9 +36,10 @@ def command(host, app, certificate, fd):
 
 class Served(object):
     """*app* (``module:attribute``, importable from the folder *cwd*) served
-    by *host* until ``stop()``; ``base`` is its ``scheme://127.0.0.1:PORT``."""
+    by *host*, with *environment* added to the server's, until ``stop()``;
+    ``base`` is its ``scheme://127.0.0.1:PORT``."""
 
-    def __init__(self, host, app, cwd, certificate=None):
+    def __init__(self, host, app, cwd, certificate=None, environment=None):
         self.host, self.app = host, app
         listener = listening_socket()
         self.port = listener.getsockname()[1]
@@ -48,7 +49,8 @@ class Served(object):
         fd = listener.fileno()
         self.process = subprocess.Popen(
             command(host, app, certificate, fd), cwd=cwd, stdout=self._log,
-            stderr=subprocess.STDOUT, **inheriting(fd))
+            stderr=subprocess.STDOUT, env=dict(os.environ, **(environment or {})),
+            **inheriting(fd))
         listener.close()  # the server has its own copy
 
     def __repr__(self):

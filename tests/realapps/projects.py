@@ -1,9 +1,14 @@
-"""A Django project as a new user has it after the tutorial's first steps:
-``django-admin startproject``, ``manage.py migrate`` and a superuser.
+"""The apps the real-app tests serve, and who can log in to them.
 
-Nothing in the generated project is changed: its settings (``DEBUG``,
-empty ``ALLOWED_HOSTS``, which then allows 127.0.0.1, the default CSRF
-and session cookies) are what is served.
+A Django project as a new user has it after the tutorial's first steps:
+``django-admin startproject``, ``manage.py migrate`` and a superuser.
+Nothing generated is changed: its settings (``DEBUG``, empty
+``ALLOWED_HOSTS``, which then allows 127.0.0.1, the default CSRF and
+session cookies) are what is served over plain HTTP.  Over HTTPS it runs
+as a deployment does: with a settings module added beside the generated
+one that makes the cookies ``Secure``, as Django's deployment checklist
+asks, chosen by ``DJANGO_SETTINGS_MODULE`` (``wsgi.py`` only sets a
+default).  The Flask app does the same through its settings file.
 """
 import os
 import sys
@@ -25,10 +30,23 @@ class DjangoProject(object):
     def __init__(self, folder):
         self.path = os.path.join(folder, self.name)
 
+    def environment(self, https):
+        """What the server's environment adds when serving *https* or not."""
+        return {"DJANGO_SETTINGS_MODULE": self.name + (
+            ".settings_https" if https else ".settings")}
+
     def manage(self, *args, **env):
         """Run ``python manage.py ARGS`` (with *env* added) in the project."""
         run(sys.executable, os.path.join(self.path, "manage.py"), *args,
             cwd=self.path, **env)
+
+
+HTTPS_SETTINGS = """from .settings import *  # noqa
+
+# Django's deployment checklist: cookies only over HTTPS
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+"""
 
 
 def start_django_project(folder):
@@ -37,6 +55,9 @@ def start_django_project(folder):
     project = DjangoProject(folder)
     run(os.path.join(BIN, "django-admin"), "startproject", project.name,
         cwd=folder)
+    with open(os.path.join(project.path, project.name, "settings_https.py"),
+              "w") as settings:
+        settings.write(HTTPS_SETTINGS)
     project.manage("migrate", "--noinput")
     if django.VERSION >= (3, 0):
         project.manage("createsuperuser", "--noinput", "--username",
@@ -67,3 +88,8 @@ class FlaskLoginApp(object):
     wsgi_app = "flask_login_app:app"
     username = "adalovelace"
     password = "analytical-engine-1843"
+
+    def environment(self, https):
+        """What the server's environment adds when serving *https* or not."""
+        return {"FLASK_LOGIN_APP_SETTINGS": os.path.join(
+            self.path, "https_settings.py")} if https else {}

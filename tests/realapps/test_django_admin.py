@@ -21,7 +21,9 @@ def test_admin_login_with_curl(django_project, serve, host, protocol, tmpdir):
     assert "<strong>%s</strong>" % django_project.username in admin.text
     assert [head.status for head in admin.heads] == [302, 200]  # POST, GET
     assert visit.versions() == set([PROTOCOLS[protocol].version])
-    assert set(["csrftoken", "sessionid"]) <= set(visit.cookies())
+    cookies = visit.cookies()
+    assert set(["csrftoken", "sessionid"]) <= set(cookies)
+    assert cookies["sessionid"].secure == PROTOCOLS[protocol].tls
     assert visit.malformed() == []
     assert "Traceback" not in serve.output()
 
@@ -54,5 +56,6 @@ def test_admin_login_in_chromium(django_project, serve, tmpdir):
                  for response in responses if response["type"] == "Document"]
     assert documents == [(login_url, 200, "h2"), (admin_url, 200, "h2")]
     assert set(response["protocol"] for response in responses) == set(["h2"])
-    assert "sessionid" in [cookie["name"] for cookie in cookies]
+    assert [cookie["secure"] for cookie in cookies
+            if cookie["name"] == "sessionid"] == [True]
     assert "Traceback" not in serve.output()

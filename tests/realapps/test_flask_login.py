@@ -21,7 +21,7 @@ def test_login_and_logout_with_curl(flask_login_app, serve, host, protocol,
         200, server.base + "/protected"), protected.text
     assert "Logged in as: <strong id=\"user\">%s</strong>" % (
         flask_login_app.username) in protected.text
-    assert "session" in visit.cookies()
+    assert visit.cookies()["session"].secure == PROTOCOLS[protocol].tls
     login = visit.get(server.base + "/logout")
     assert login.url == server.base + "/login"
     stranger = visit.get(server.base + "/protected")

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired
 
 app = flask.Flask(__name__)
 app.secret_key = "change me: a long random string in production"
+app.config.from_envvar("FLASK_LOGIN_APP_SETTINGS", silent=True)  # deployment
 CSRFProtect(app)
 
 login_manager = flask_login.LoginManager()
