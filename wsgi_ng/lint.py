@@ -20,7 +20,7 @@ import warnings
 from wsgi_ng import keys
 from wsgi_ng.errors import LocalProtocolError
 from wsgi_ng.iterables import WrappedBody
-from wsgi_ng.validate import check_body_block, check_headers, check_status
+from wsgi_ng.validate import check_body_block, check_status, clean_headers
 
 _CALLABLES = (keys.PUSH, keys.EARLY_HINTS, keys.SEND_TRAILERS)
 _SESSION_API = ("subprotocols", "accept", "receive", "send", "ping", "close")
@@ -92,7 +92,7 @@ class _Request(object):
         if status.startswith("1"):
             _fail("app", "%r is not a final status; send 103 with "
                   "environ['ng.early_hints']" % status)
-        check_headers(headers, http2=self.http2)
+        clean_headers(headers, http2=self.http2)
         self.status = status
         write = self.start_response_host(status, headers, exc_info)
 

@@ -113,8 +113,9 @@ class _Exchange(object):
         self._chunks = []
 
     def start_response(self, status, headers, exc_info=None):
-        check_start_response(status, headers, exc_info, self._status is not None,
-                             self.context.headers_sent, http2=self.http2)
+        headers = check_start_response(
+            status, headers, exc_info, self._status is not None,
+            self.context.headers_sent, http2=self.http2)
         if self.websocket is not None:
             self.websocket.deny()
         self._status, self._headers = status, headers

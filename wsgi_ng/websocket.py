@@ -35,7 +35,7 @@ from wsgi_ng.errors import (
     StateError, Timeout,
 )
 from wsgi_ng.iterables import close_iterable
-from wsgi_ng.validate import check_headers
+from wsgi_ng.validate import clean_headers
 
 #: Default cap on one reassembled message, in bytes (UTF-8 bytes for text).
 DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024
@@ -331,8 +331,7 @@ class WebSocket(object):
             raise LocalProtocolError(
                 "subprotocol %r was not offered by the client (offered: %s)"
                 % (subprotocol, ", ".join(self.subprotocols) or "none"))
-        headers = list(headers or [])
-        check_headers(headers)
+        headers = clean_headers(list(headers or []))
         self._channel = self._handshake(subprotocol, headers)
         self.state, self.subprotocol = self.ACCEPTED, subprotocol
 

@@ -58,13 +58,21 @@ def process(environ, start_response):
     return [str(os.getpid()).encode("ascii")]
 
 
+def cookie(environ, start_response):
+    """A ``Set-Cookie`` written the way Django writes every one: with a
+    leading space, which the shim strips before the server sees it."""
+    start_response("200 OK", [("Content-Type", "text/plain"),
+                              ("Set-Cookie", " probe=1; Path=/")])
+    return [b"cookie set\n"]
+
+
 def not_found(environ, start_response):
     start_response("404 Not Found", [("Content-Type", "text/plain")])
     return [b"not found\n"]
 
 
 ROUTES = {"/ws": echo, "/page": page, "/upload": upload, "/features": features,
-          "/app.css": stylesheet, "/pid": process}
+          "/app.css": stylesheet, "/pid": process, "/cookie": cookie}
 
 
 def ng_app(environ, start_response):

@@ -199,6 +199,21 @@ def test_features_are_honest(server):
     assert report["protocol"] in ("HTTP/1.1", "HTTP/1.0")
 
 
+def test_header_values_reach_the_wire_without_surrounding_whitespace(server):
+    sock = server.connect()
+    sock.sendall(("GET /cookie HTTP/1.1\r\nHost: %s\r\nConnection: close"
+                  "\r\n\r\n" % server.url).encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, "closed before the response head: %r" % data
+        data += chunk
+    sock.close()
+    head = data.split(b"\r\n\r\n")[0].lower()
+    assert head.startswith(b"http/1."), head
+    assert b"\r\nset-cookie: probe=1; path=/" in head, head
+
+
 def test_push_degrades_on_the_wire(server):
     events = exchange(server, "GET", "/page")
     status, headers, body = response_of(events)

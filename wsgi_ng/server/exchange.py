@@ -109,8 +109,9 @@ class Exchange(object):
         self.responder.end([])
 
     def start_response(self, status, headers, exc_info=None):
-        check_start_response(status, headers, exc_info, self.status is not None,
-                             self.headers_sent, http2=self.responder.http2)
+        headers = check_start_response(
+            status, headers, exc_info, self.status is not None,
+            self.headers_sent, http2=self.responder.http2)
         session = self.context.websocket
         if session is not None:
             session.deny()
@@ -133,7 +134,9 @@ class Exchange(object):
             return
         if self.status is None:
             raise StateError("the app sent a body before start_response()")
-        self.headers_sent = True
-        self.status_code = int(self.status[:3])
+        # marked sent only once the responder took them: headers it cannot
+        # send make an app error, answered with a 500 instead of nothing
         self.responder.start(self.status,
                              self.context.final_headers(self.headers))
+        self.headers_sent = True
+        self.status_code = int(self.status[:3])

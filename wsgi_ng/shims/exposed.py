@@ -136,8 +136,9 @@ class _Exposure(object):
 
     # -- response: start_response held until the first block -------------
     def start_response(self, status, headers, exc_info=None):
-        check_start_response(status, headers, exc_info, self.status is not None,
-                             self.host_write is not None)
+        headers = check_start_response(status, headers, exc_info,
+                                       self.status is not None,
+                                       self.host_write is not None)
         if self.session is not None:
             self.session.deny()
         self.status, self.headers = status, headers
