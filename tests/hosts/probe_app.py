@@ -22,6 +22,22 @@ def echo(environ, start_response):
     return []
 
 
+def framework_echo(environ, start_response):
+    """Echo one message, then end as Django and werkzeug end every view:
+    with a response -- the single ``101`` allowed after ``accept()``."""
+    ws = environ[keys.WEBSOCKET]
+    ws.accept()
+    ws.send(ws.receive())
+    start_response("101 Switching Protocols", [])
+    return [b""]
+
+
+def refusing(environ, start_response):
+    """Close instead of accepting: the host answers 403."""
+    environ[keys.WEBSOCKET].close()
+    return []
+
+
 def page(environ, start_response):
     how = environ[keys.PUSH]("/app.css")
     start_response("200 OK", [("Content-Type", "text/html"), ("X-Push", how)])
@@ -72,7 +88,8 @@ def not_found(environ, start_response):
 
 
 ROUTES = {"/ws": echo, "/page": page, "/upload": upload, "/features": features,
-          "/app.css": stylesheet, "/pid": process, "/cookie": cookie}
+          "/app.css": stylesheet, "/pid": process, "/cookie": cookie,
+          "/framework-ws": framework_echo, "/refuse": refusing}
 
 
 def ng_app(environ, start_response):

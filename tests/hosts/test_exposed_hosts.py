@@ -109,6 +109,14 @@ def test_websocket_echo_text_binary_and_one_mebibyte(name):
             assert ws.subprotocol == "echo"
         finally:
             ws.close(status=4000, reason=b"bye")
+        framework = websocket.create_connection(ws_url(server, "/framework-ws"),
+                                                timeout=WAIT)
+        framework.send(u"once")
+        assert framework.recv() == u"once"
+        framework.close()
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            websocket.create_connection(ws_url(server, "/refuse"), timeout=WAIT)
+        assert refused.value.status_code == 403
         assert server_is_still_serving(server)
     assert "Traceback" not in server.final_output, server.final_output
 
