@@ -102,6 +102,21 @@ def test_max_body_size_holds_for_a_contained_app():
     assert "InvalidBodyLength" not in text and "Traceback" not in text
 
 
+def test_max_message_size_closes_a_session_with_1009():
+    websocket = pytest.importorskip("websocket",
+                                    reason="pip install websocket-client")
+    with serve_command(["serve", "apps:application", "--max-message-size",
+                        "1024"], HERE) as (process, port, log):
+        ws = websocket.create_connection("ws://127.0.0.1:%d/ws" % port,
+                                         timeout=WAIT)
+        ws.send_binary(b"x" * 1024)
+        assert ws.recv() == b"x" * 1024
+        ws.send_binary(b"x" * 1025)
+        opcode, data = ws.recv_data(control_frame=True)
+        ws.close()
+    assert opcode == websocket.ABNF.OPCODE_CLOSE and data[:2] == b"\x03\xf1"
+
+
 def test_demo_serves_the_showcase():
     with serve_command(["demo"], HERE) as (process, port, log):
         page = h2_get(port, "/")
