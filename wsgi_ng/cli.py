@@ -14,6 +14,7 @@ from wsgi_ng._compat import socket_from_fd
 from wsgi_ng.demo import app as demo_app
 from wsgi_ng.lint import LintMiddleware
 from wsgi_ng.testing import PROFILES, Client, WebSocketDenied
+from wsgi_ng.websocket import DEFAULT_MAX_MESSAGE_SIZE
 
 
 def run_demo(out):
@@ -75,6 +76,9 @@ def add_server_options(parser):
            help="seconds an idle connection stays open (default 5)")
     option("--max-body-size", type=int, default=1024 ** 3,
            help="largest request body in bytes (default 1 GiB)")
+    option("--max-message-size", type=int, default=DEFAULT_MAX_MESSAGE_SIZE,
+           help="largest WebSocket message in bytes; larger ones close the "
+           "session with 1009 (default 16 MiB)")
     option("--max-connections", type=int, default=1000)
     option("--threads", type=int, default=64,
            help="threads running app calls; WebSocket sessions get their "
@@ -109,7 +113,8 @@ def run_server(app, args, watch=()):
     config = server_module.Config(
         graceful_timeout=args.graceful_timeout,
         keep_alive_timeout=args.keep_alive, max_body_size=args.max_body_size,
-        max_connections=args.max_connections, threads=args.threads)
+        max_connections=args.max_connections, threads=args.threads,
+        max_message_size=args.max_message_size)
     tls = server_module.tls_context(args.certfile, args.keyfile or args.certfile) \
         if args.certfile else None
     supervised = reloader.inherited_fds()  # the supervisor bound them

@@ -22,7 +22,7 @@ import posixpath
 from wsgi_ng import keys
 from wsgi_ng._compat import is_native
 from wsgi_ng.errors import HeaderError, StateError
-from wsgi_ng.validate import check_header, check_headers
+from wsgi_ng.validate import clean_header, clean_headers
 
 #: ``as=`` values browsers need to use a preload, by file extension.
 _PRELOAD_AS = {
@@ -57,13 +57,13 @@ def preload_link(path):
 
 
 def _check_hint_headers(headers, what):
-    """The header list an ``ng.`` callable was given, validated; a tuple of
-    pairs is accepted as well as a list."""
+    """The header list an ``ng.`` callable was given, validated and cleaned
+    (``validate.clean_headers``); a tuple of pairs is accepted as well as a
+    list."""
     if headers is None:
         return []
     headers = list(headers) if type(headers) is tuple else headers
-    check_headers(headers, what="%s headers" % what)
-    return headers
+    return clean_headers(headers, what="%s headers" % what)
 
 
 class RequestContext(object):
@@ -130,7 +130,7 @@ class RequestContext(object):
         if not is_native(path) or not path.startswith("/"):
             raise HeaderError("ng.push() takes an absolute path as a native "
                               "str, like '/app.css'; got %r" % (path,))
-        check_header("Link", path)
+        clean_header("Link", path)
         headers = _check_hint_headers(headers, "ng.push()")
         result = self._deliver_push(path, headers)
         self.pushes.append((path, headers, result))

@@ -28,6 +28,7 @@ from wsgi_ng.iterables import close_iterable
 from wsgi_ng.validate import check_body_block, check_start_response
 from wsgi_ng.websocket import (
     DEFAULT_MAX_MESSAGE_SIZE, FrameChannel, SocketStream, WebSocket,
+    finish_session, refuse_body,
 )
 
 #: Named host profiles: keyword arguments for ``Client``.
@@ -113,10 +114,12 @@ class _Exchange(object):
         self._chunks = []
 
     def start_response(self, status, headers, exc_info=None):
-        check_start_response(status, headers, exc_info, self._status is not None,
-                             self.context.headers_sent, http2=self.http2)
-        if self.websocket is not None:
-            self.websocket.deny()
+        if self.websocket is not None and \
+                self.websocket.on_start_response(status):
+            return refuse_body  # a framework's 101 after accept(): ignored
+        headers = check_start_response(
+            status, headers, exc_info, self._status is not None,
+            self.context.headers_sent, http2=self.http2)
         self._status, self._headers = status, headers
         return self.write
 
@@ -344,7 +347,10 @@ class _WebSocketExchange(object):
             exchange = _Exchange(context, self.response, "GET", server_ws)
             result = self.client.app(self.environ, exchange.start_response)
             if server_ws is not None and server_ws.state is WebSocket.ACCEPTED:
-                self._finish_accepted(result)
+                finish_session(server_ws, result)
+            elif server_ws is not None and server_ws.refused:
+                close_iterable(result)  # closed before accept(): denied
+                self.response.status = "403 Forbidden"
             else:
                 consume(result, exchange)
         except BaseException:
@@ -354,15 +360,6 @@ class _WebSocketExchange(object):
             if server_ws is not None and server_ws.state is WebSocket.ACCEPTED:
                 server_ws.close(close_code)  # the host's duty if the app did not
             self._settled.set()
-
-    def _finish_accepted(self, result):
-        try:
-            for block in result:
-                if block:
-                    raise StateError("an app that accepted a WebSocket must "
-                                     "return an empty body, got %r" % block[:40])
-        finally:
-            close_iterable(result)
 
     def __enter__(self):
         client = self.client

@@ -109,6 +109,14 @@ def test_websocket_echo_text_binary_and_one_mebibyte(name):
             assert ws.subprotocol == "echo"
         finally:
             ws.close(status=4000, reason=b"bye")
+        framework = websocket.create_connection(ws_url(server, "/framework-ws"),
+                                                timeout=WAIT)
+        framework.send(u"once")
+        assert framework.recv() == u"once"
+        framework.close()
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            websocket.create_connection(ws_url(server, "/refuse"), timeout=WAIT)
+        assert refused.value.status_code == 403
         assert server_is_still_serving(server)
     assert "Traceback" not in server.final_output, server.final_output
 
@@ -197,6 +205,21 @@ def test_features_are_honest(server):
     expected = ["early_hints"] if sends_103(server.name) else []
     assert report["features"] == expected
     assert report["protocol"] in ("HTTP/1.1", "HTTP/1.0")
+
+
+def test_header_values_reach_the_wire_without_surrounding_whitespace(server):
+    sock = server.connect()
+    sock.sendall(("GET /cookie HTTP/1.1\r\nHost: %s\r\nConnection: close"
+                  "\r\n\r\n" % server.url).encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, "closed before the response head: %r" % data
+        data += chunk
+    sock.close()
+    head = data.split(b"\r\n\r\n")[0].lower()
+    assert head.startswith(b"http/1."), head
+    assert b"\r\nset-cookie: probe=1; path=/" in head, head
 
 
 def test_push_degrades_on_the_wire(server):

@@ -68,8 +68,8 @@ class Server(object):
 
     def __init__(self, app, binds=(), fds=(), sockets=(), ng=None, config=None,
                  tls=None):
-        self.app = prepare_app(app, ng)
         self.config = config or Config()
+        self.app = prepare_app(app, ng, self.config.max_body_size)
         self.tls = tls
         self.listeners = list(sockets)
         self.listeners += [listen(*parse_bind(bind)) for bind in binds]

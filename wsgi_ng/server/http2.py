@@ -59,7 +59,7 @@ class HTTP2Connection(object):
         self.initial = initial
         self.upgrade = upgrade
         self.io = TimedSocket(sock, self.config.send_timeout)
-        # what we send is checked once already (validate.check_headers on
+        # what we send is checked once already (validate.clean_headers on
         # every app header list, names lower-cased by _lower): h2 need not
         # check it again, which costs a tenth of a request's time
         self.h2 = h2.connection.H2Connection(h2.config.H2Configuration(
