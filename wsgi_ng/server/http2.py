@@ -401,8 +401,12 @@ class _Stream(object):
                     offer.subprotocols,
                     lambda sub, extra: self.accept(offer, sub, extra),
                     {"http_version": "2"})
+            # push only where the client allows it (browsers and curl turn it
+            # off); a pushed stream cannot push again
+            can_push = not self.pushed and \
+                connection.h2.remote_settings.enable_push
             context = RequestContext(
-                push=None if self.pushed else self.push, early_hints=self.hint,
+                push=self.push if can_push else None, early_hints=self.hint,
                 trailers=True, websocket=session, full_duplex=True)
             exchange = Exchange(connection.server.app, environ, self, context)
             result = exchange.run()
