@@ -105,7 +105,8 @@ class Exchange(object):
         except BadRequest as error:  # the body's framing, found while read
             log_bad_request((self.environ["REMOTE_ADDR"],), error.status,
                             error.reason)
-            self._fail(status_line(error.status), error.reason)
+            line = status_line(error.status)
+            self._fail(line, "%s: %s" % (line, error.reason))
         except Exception as error:
             session = self.context.websocket
             if session is not None and session.state is session.ACCEPTED:

@@ -43,11 +43,12 @@ class HeadCheck(object):
         if leftover:
             self._check()
 
-    def request_line_too_long(self):
-        """True when the head is incomplete and its first line -- method and
-        target so far -- is what made it long (a 414, not a 431)."""
-        return self.head is None and b"\n" not in self._data and \
-            b" " in self._data.lstrip(b"\r\n")
+    def target_too_long(self, limit):
+        """True when the head is incomplete and its request target -- as
+        much of it as came -- is longer than *limit*: a 414, not a 431."""
+        line = self._data.lstrip(b"\r\n").split(b"\n", 1)[0]
+        target = line.partition(b" ")[2].split(b" ", 1)[0]
+        return self.head is None and len(target) > limit
 
     def feed(self, data):
         """Bytes received while the head is incomplete; ``BadRequest`` when
@@ -72,7 +73,7 @@ class HeadCheck(object):
             raise BadRequest(400, "obsolete line folding in the request head")
 
 
-def parser_error(error, check, in_body):
+def parser_error(error, check, in_body, max_target_size):
     """The ``BadRequest`` for h11's ``RemoteProtocolError`` *error*, read
     with the request's ``HeadCheck`` *check*; *in_body*: while reading the
     body (a chunk line past h11's buffer limit is then what was too long)."""
@@ -83,7 +84,7 @@ def parser_error(error, check, in_body):
         if in_body:
             return BadRequest(400, "a chunk size line is too long (chunk "
                               "extensions)")
-        if check.request_line_too_long():
+        if check.target_too_long(max_target_size):
             return BadRequest(414, "the request target is too long")
         return BadRequest(431, "the request head is too large")
     return BadRequest(error.error_status_hint, words(message))

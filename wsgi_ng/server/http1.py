@@ -100,7 +100,8 @@ class HTTP1Connection(object):
                 if self.peer_closed:  # it left in the middle: nobody to answer
                     raise ClientGone("the client closed mid-request: %s"
                                      % error)
-                raise parser_error(error, self.head_check, in_body)
+                raise parser_error(error, self.head_check, in_body,
+                                   self.config.max_target_size)
             if event is not h11.NEED_DATA:
                 return event
             if deadline is not None:
