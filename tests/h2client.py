@@ -122,6 +122,10 @@ class H2Client(object):
             self.exchanges[event.pushed_stream_id] = Exchange()
         elif isinstance(event, h2.events.ConnectionTerminated):
             self.terminated = event.error_code
+            if event.error_code == 0:  # graceful: open streams go on, as
+                # in every real client (h2 alone would refuse to send)
+                self.conn.state_machine.state = \
+                    h2.connection.ConnectionState.CLIENT_OPEN
 
     def response(self, stream_id):
         """Wait until the stream ends or is reset; return its ``Exchange``."""

@@ -13,13 +13,17 @@ from wsgi_ng import reloader
 from wsgi_ng._compat import socket_from_fd
 from wsgi_ng.demo import app as demo_app
 from wsgi_ng.lint import LintMiddleware
-from wsgi_ng.testing import PROFILES, Client, WebSocketDenied
+from wsgi_ng.testing import DESCRIPTIONS, PROFILES, Client, WebSocketDenied
 from wsgi_ng.websocket import DEFAULT_MAX_MESSAGE_SIZE
 
 
 def run_demo(out):
     """Run the showcase app on every host profile and print what happened:
     the same app, full on HTTP/2 and degraded on plain WSGI."""
+    print("The showcase app on simulated hosts, in this process "
+          "(wsgi_ng.testing profiles):", file=out)
+    for profile in sorted(PROFILES):
+        print("  %-12s %s" % (profile, DESCRIPTIONS[profile]), file=out)
     for profile in sorted(PROFILES):
         client = Client.for_profile(LintMiddleware(demo_app), profile)
         page = client.get("/")
@@ -209,6 +213,10 @@ def main(argv=None):
     _setup_logging(args)
     if args.command == "demo":
         run_demo(sys.stdout)
+        if not args.report_only:
+            print("\nNow serving it for real over HTTP/1.1, HTTP/2 and "
+                  "WebSocket: open the address below in a browser; Ctrl+C "
+                  "stops.", file=sys.stdout)
         sys.stdout.flush()
         return 0 if args.report_only else run_server(demo_app, args)
     return serve(args, argv)

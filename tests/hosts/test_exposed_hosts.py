@@ -227,14 +227,31 @@ def test_push_degrades_on_the_wire(server):
     status, headers, body = response_of(events)
     hints = [e for e in events if isinstance(e, h11.InformationalResponse)]
     assert status == 200 and body == b"<h1>probe</h1>"
+    assert headers["link"] == "</app.css>; rel=preload; as=style"  # always
     if sends_103(server.name):  # a real 103 via wsgi.early_hints
         assert [h.status_code for h in hints] == [103]
         assert (b"link", b"</app.css>; rel=preload; as=style") in hints[0].headers
-        assert headers["x-push"] == "early_hint" and "link" not in headers
+        assert headers["x-push"] == "early_hint"
     else:
         assert hints == []
         assert headers["x-push"] == "link"
-        assert headers["link"] == "</app.css>; rel=preload; as=style"
+
+
+def test_no_103_is_promised_to_an_http10_client(server):
+    """gunicorn's wsgi.early_hints drops hints for HTTP/1.0 clients (as
+    behind nginx's default upstream protocol): never report one."""
+    sock = server.connect()
+    sock.sendall(b"GET /page HTTP/1.0\r\nHost: x\r\n\r\n")
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    sock.close()
+    assert b" 103 " not in data.split(b"\r\n", 1)[0], data
+    head = data.split(b"\r\n\r\n")[0].lower() + b"\r\n"
+    assert b"\r\nx-push: link\r\n" in head, head
 
 
 FIVE_MIB = os.urandom(5 * 1024 * 1024)

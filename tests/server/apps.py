@@ -105,12 +105,28 @@ def refusing(environ, start_response):
     return []
 
 
+def sized_with_trailers(environ, start_response):
+    """A body with a Content-Length asking for trailers: before its headers
+    (``?early``: they are honoured, the body chunked) or after (refused)."""
+    send_trailers = environ[keys.SEND_TRAILERS]
+    early = send_trailers([("X-Early", "1")]) if environ["QUERY_STRING"] \
+        else None
+    start_response("200 OK", [("Content-Type", "text/plain"),
+                              ("Content-Length", "5")])
+    yield b"sized"
+    RESULTS.append((early, send_trailers([("X-Late", "1")])))
+
+
+#: What ``/sized-trailers`` was told, in order.
+RESULTS = []
+
+
 ROUTES = {"/ws": echo_ws, "/page": page, "/app.css": stylesheet,
           "/upload": upload, "/duplex": duplex, "/info": info, "/crash": crash,
           "/lines": lines, "/recovering": recovering,
           "/late-failure": late_failure, "/big": big,
           "/held": held, "/framework-ws": framework_echo,
-          "/refuse": refusing}
+          "/refuse": refusing, "/sized-trailers": sized_with_trailers}
 
 
 def application(environ, start_response):

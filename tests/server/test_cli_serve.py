@@ -129,7 +129,9 @@ def test_demo_serves_the_showcase():
                 ["curl", "-sS", "-m", str(int(WAIT)), "http://127.0.0.1:%d/" % port])
             assert b'<b id="protocol">HTTP/1.1</b>' in http1
             assert b'<b id="delivery">early_hint</b>' in http1
-        assert "[h2] GET / -> 200 OK" in output(log)  # the report came first
+        text = output(log)
+        assert "[h2] GET / -> 200 OK" in text  # the report came first
+        assert "Ctrl+C stops" in text
 
 
 def http_get(port):
