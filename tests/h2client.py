@@ -38,14 +38,18 @@ class Exchange(object):
 class H2Client(object):
     """``H2Client(sock, "127.0.0.1:8000")``: prior knowledge on *sock*."""
 
-    def __init__(self, sock, authority, scheme="http", acknowledge=True):
+    def __init__(self, sock, authority, scheme="http", acknowledge=True,
+                 validate=True):
         self.sock = sock
         self.authority = authority
         self.scheme = scheme
         #: False plays a client that stops reading: no window updates.
         self.acknowledge = acknowledge
+        #: ``validate=False`` lets a test send what h2 would refuse to.
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(
-            client_side=True, header_encoding="utf-8"))
+            client_side=True, header_encoding="utf-8",
+            validate_outbound_headers=validate,
+            normalize_outbound_headers=validate))
         self.conn.initiate_connection()
         self.exchanges = {}
         self.pushed = {}  # promised stream id -> request headers

@@ -23,7 +23,7 @@ import socket
 import h11
 import pytest
 
-from serving import WAIT, connect, running
+from serving import connect, running
 from wsgi_ng._compat import to_bytes
 
 HERE = os.path.dirname(os.path.abspath(__file__))

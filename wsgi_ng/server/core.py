@@ -24,6 +24,7 @@ from wsgi_ng.server.http2 import HTTP2Connection
 from wsgi_ng.server.parking import Parking
 from wsgi_ng.server.pool import ThreadPool
 from wsgi_ng.server.sockio import LINGER, Lingering
+from wsgi_ng.startup import parse_bind
 
 log = logging.getLogger("wsgi_ng.server")
 access_log = logging.getLogger("wsgi_ng.access")
@@ -34,13 +35,6 @@ PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 PREFACE_LINE = PREFACE[:16]
 #: Seconds a busy process waits at most before accepting (accept_delay).
 _MAX_ACCEPT_DELAY = 0.01
-
-
-def parse_bind(bind):
-    """``"127.0.0.1:8000"``, ``"[::1]:8000"`` or ``":8000"`` -> (host, port)."""
-    host, _, port = bind.rpartition(":")
-    host = host.strip("[]") or "127.0.0.1"
-    return host, int(port)
 
 
 def listen(host, port, backlog=1024):

@@ -51,11 +51,13 @@ def answer_plain(responder, status, text):
     responder.end([])
 
 
-def log_bad_request(peer, status, reason):
-    """The one log line for a request the server refused (*status* None:
-    found out after the response went out)."""
+def log_bad_request(peer, reason, outcome):
+    """The one log line for a request the server refused: what was wrong
+    and what the server did (*outcome*: an int is the status it answered,
+    or a phrase like "stream reset")."""
     log.warning("bad request from %s: %s (%s)", peer[0] if peer else "?",
-                reason, "answered %d" % status if status else "closed")
+                reason, "answered %d" % outcome if isinstance(outcome, int)
+                else outcome)
 
 
 class Exchange(object):
@@ -100,11 +102,11 @@ class Exchange(object):
                       self.environ["REQUEST_METHOD"], self.environ["PATH_INFO"])
             self.responder.abort()
         except BodyTooLarge as error:
-            log_bad_request((self.environ["REMOTE_ADDR"],), 413, str(error))
+            log_bad_request((self.environ["REMOTE_ADDR"],), str(error), 413)
             self._fail("413 Content Too Large", str(error))
         except BadRequest as error:  # the body's framing, found while read
-            log_bad_request((self.environ["REMOTE_ADDR"],), error.status,
-                            error.reason)
+            log_bad_request((self.environ["REMOTE_ADDR"],), error.reason,
+                            error.status)
             line = status_line(error.status)
             self._fail(line, "%s: %s" % (line, error.reason))
         except Exception as error:

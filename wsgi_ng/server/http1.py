@@ -158,7 +158,7 @@ class HTTP1Connection(object):
     def refuse(self, status, why):
         """Answer a request the server will not serve, in one log line and
         a plain-text response, and close."""
-        log_bad_request(self.peer, status, why)
+        log_bad_request(self.peer, why, status)
         self.linger = True
         if self.conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
             return
@@ -187,7 +187,8 @@ class HTTP1Connection(object):
             except ReadTimeout:
                 pass
             except BadRequest as error:  # answered already: only log it
-                log_bad_request(self.peer, None, error.reason)
+                log_bad_request(self.peer, error.reason,
+                                "after its response: connection closed")
         if self.conn.our_state is not h11.DONE or \
                 self.conn.their_state is not h11.DONE:
             self.linger = True  # the client may still be sending

@@ -14,7 +14,6 @@ the session's frames travel as the stream's DATA.
 """
 import collections
 import logging
-import re
 import socket
 import threading
 
@@ -31,6 +30,9 @@ from wsgi_ng.handshake import accept_response, extended_connect_offer
 from wsgi_ng.host import RequestContext
 from wsgi_ng.server.bodies import RequestBody
 from wsgi_ng.server.environ import request_environ
+from wsgi_ng.server.h2state import (
+    MalformedRequest, ServerConnection, describe_h2_error,
+)
 from wsgi_ng.server.exchange import (
     ClientGone, Exchange, answer_plain, log_bad_request, status_line,
 )
@@ -68,10 +70,9 @@ class HTTP2Connection(object):
         # what we send is checked once already (validate.clean_headers on
         # every app header list, names lower-cased by _lower): h2 need not
         # check it again, which costs a tenth of a request's time
-        self.h2 = h2.connection.H2Connection(h2.config.H2Configuration(
+        self.h2 = ServerConnection(h2.config.H2Configuration(
             client_side=False, header_encoding=None,
             validate_outbound_headers=False, normalize_outbound_headers=False))
-        _stay_open_after_goaway(self.h2)
         self.cond = Condition(threading.RLock())
         self.streams = {}
         self.resets = collections.deque()
@@ -265,6 +266,11 @@ class HTTP2Connection(object):
             if stream is not None:
                 stream.reset = True
             self.count_reset()
+        elif isinstance(event, MalformedRequest):  # reset by h2state
+            log_bad_request(self.peer, "a malformed request on stream %d: %s"
+                            % (event.stream_id, describe_h2_error(event.error)),
+                            "stream reset")
+            self.count_reset()
         elif isinstance(event, h2.events.ConnectionTerminated):
             if event.error_code != h2.errors.ErrorCodes.NO_ERROR:
                 self.closed = True
@@ -408,7 +414,7 @@ class _Stream(object):
             try:
                 environ, websocket = self.environ()
             except BadRequest as error:
-                log_bad_request(connection.peer, error.status, error.reason)
+                log_bad_request(connection.peer, error.reason, error.status)
                 answer_plain(self, status_line(error.status), error.reason)
                 return
             session = None
@@ -545,59 +551,6 @@ class _StreamBytes(object):
                                          self._stream.id)
         except ClientGone:
             pass
-
-
-def _stay_open_after_goaway(connection):
-    """A GOAWAY either way -- the client's "no more requests" (h2load,
-    browsers), ours on shutdown -- leaves the streams already open running:
-    they still send DATA and get their responses (RFC 9113 section 6.8).
-    h2 closes its state machine on any GOAWAY, so their next frame would be
-    a connection error (a frame in the same read as the client's GOAWAY,
-    the rest of an upload after ours); the state stays open instead.  The
-    connection winds down by its own flags (``client_done``, ``closing``,
-    ``closed``), which also refuse new streams."""
-    machine = connection.state_machine
-    process_input = machine.process_input
-    goaways = (h2.connection.ConnectionInputs.RECV_GOAWAY,
-               h2.connection.ConnectionInputs.SEND_GOAWAY)
-    server_open = h2.connection.ConnectionState.SERVER_OPEN
-
-    def process_keeping_open(input_):
-        was_open = machine.state is server_open
-        events = process_input(input_)
-        if input_ in goaways and was_open:
-            machine.state = server_open
-        return events
-    machine.process_input = process_keeping_open
-
-
-#: What h2's exceptions mean, for those whose text says little (a stream
-#: id, nothing, a frame's repr) or the wrong thing (h2 3.2 calls the
-#: client's streams "outbound").
-_H2_ERRORS = [
-    (h2.exceptions.StreamClosedError, "a frame on a closed stream"),
-    (h2.exceptions.NoSuchStreamError, "a frame on a stream never opened"),
-    (h2.exceptions.TooManyStreamsError, "more concurrent streams than "
-                                        "SETTINGS_MAX_CONCURRENT_STREAMS"),
-    (h2.exceptions.FrameTooLargeError, "a frame larger than "
-                                       "SETTINGS_MAX_FRAME_SIZE"),
-    (h2.exceptions.FlowControlError, "more data than the flow-control "
-                                     "window allows"),
-    (h2.exceptions.InvalidBodyLengthError, "a body longer or shorter than "
-                                           "its content-length"),
-]
-
-
-def describe_h2_error(error):
-    """The words for an h2 ``ProtocolError``, for a log line."""
-    for kind, words in _H2_ERRORS:
-        if isinstance(error, kind):
-            return words
-    text = str(error)
-    if not any(c.isalpha() for c in text) or "<" in text:
-        name = type(error).__name__.replace("Error", "")
-        return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
-    return text
 
 
 def _lower(headers):
