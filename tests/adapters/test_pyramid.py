@@ -13,7 +13,8 @@ import pytest
 from wsgi_ng.adapters.views import HOST_CANNOT
 from wsgi_ng.testing import Client, WebSocketDenied
 
-pyramid = pytest.importorskip("pyramid", reason="pip install pyramid")
+pyramid = pytest.importorskip(
+    "pyramid", reason="pip install pyramid (Pyramid 2 needs Python 3)")
 from pyramid.config import Configurator  # noqa: E402
 from pyramid.httpexceptions import HTTPNotFound  # noqa: E402
 from pyramid.response import Response  # noqa: E402
