@@ -16,6 +16,9 @@ BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-only-not-secret")
 DEBUG = os.environ.get("DJANGO_DEBUG") == "1"
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+# Served over HTTPS (MYSITE_HTTPS=1), cookies go over HTTPS only, as
+# Django's deployment checklist asks.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = os.environ.get("MYSITE_HTTPS") == "1"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
