@@ -97,7 +97,7 @@ def websocket_view(view=None, check_origin=True):
     def handshake_view(request, *args, **kwargs):
         session = add_capabilities(request).websocket
         if session is None:
-            response = HttpResponse(refusal_text(request.environ), status=426,
+            response = HttpResponse(refusal_text(request.META), status=426,
                                     content_type="text/plain; charset=utf-8")
             response["Upgrade"] = "websocket"
             return response
