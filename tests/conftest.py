@@ -52,7 +52,12 @@ def django_app(tmpdir_factory):
     pytest.importorskip("django", reason="pip install django")
     os.environ.setdefault("MYSITE_DATABASE", str(
         tmpdir_factory.mktemp("mysite").join("db.sqlite3")))
-    return _import_example("django_project", "mysite.wsgi", "application")
+    chosen = "DJANGO_SETTINGS_MODULE" in os.environ
+    application = _import_example("django_project", "mysite.wsgi",
+                                  "application")
+    if not chosen:  # set by wsgi.py, read now: not for other projects the
+        del os.environ["DJANGO_SETTINGS_MODULE"]  # tests start later
+    return application
 
 
 @pytest.fixture(scope="session")

@@ -127,10 +127,12 @@ def require(name):
             pytest.skip(reason + " (tox builds it on 2.7, 3.6, 3.11 and "
                         "3.13 only)")
     elif name.startswith("mod_wsgi"):
+        # the interpreter, its standard library (outside a Python 2
+        # virtualenv, which copies the interpreter only), and the code
         reason = apache_cannot_reach(
             [os.path.realpath(sys.executable), HERE, BIN] + [
                 os.path.dirname(os.path.abspath(__import__(module).__file__))
-                for module in ("wsgi_ng", "mod_wsgi")])
+                for module in ("os", "wsgi_ng", "mod_wsgi")])
     else:
         reason = None
     if reason is None:
