@@ -7,6 +7,7 @@ poll.  Apache cannot adopt a socket; for it the port is chosen here and
 connecting is retried, boundedly, until it answers.
 """
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -117,16 +118,66 @@ C_BUILT = ("uwsgi", "mod_wsgi")
 
 def require(name):
     """Skip (or, with ``WSGI_NG_REQUIRE_SERVERS=1`` as in CI, fail) when the
-    server *name* is not installed, saying how to install it."""
+    server *name* is not installed, saying how to install it -- or cannot
+    run on this machine, saying how to fix that."""
     package, installed, _ = SERVERS[name]
-    if installed():
+    if not installed():
+        reason = "%s is not installed: pip install %s" % (name, package)
+        if package in C_BUILT and not os.environ.get("WSGI_NG_C_SERVERS"):
+            pytest.skip(reason + " (tox builds it on 2.7, 3.6, 3.11 and "
+                        "3.13 only)")
+    elif name.startswith("mod_wsgi"):
+        # the interpreter, its standard library (outside a Python 2
+        # virtualenv, which copies the interpreter only), and the code
+        reason = apache_cannot_reach(
+            [os.path.realpath(sys.executable), HERE, BIN] + [
+                os.path.dirname(os.path.abspath(__import__(module).__file__))
+                for module in ("os", "wsgi_ng", "mod_wsgi")])
+    else:
+        reason = None
+    if reason is None:
         return
-    reason = "%s is not installed: pip install %s" % (name, package)
-    if package in C_BUILT and not os.environ.get("WSGI_NG_C_SERVERS"):
-        pytest.skip(reason + " (tox builds it on 2.7, 3.6, 3.11 and 3.13 only)")
     if os.environ.get("WSGI_NG_REQUIRE_SERVERS"):
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+#: The user mod_wsgi-express serves as when the tests run as root.
+APACHE_USER = "www-data"
+
+
+def apache_cannot_reach(paths):
+    """Why Apache cannot serve from here, or None: run as root, it serves
+    as www-data, which must reach the interpreter and the code -- not the
+    case with Python under /root (pyenv's default), a folder others cannot
+    enter."""
+    if os.geteuid() != 0:
+        return None  # Apache serves as this user
+    try:
+        user = pwd.getpwnam(APACHE_USER)
+    except KeyError:
+        return "Apache's user %s does not exist: apt-get install apache2" % (
+            APACHE_USER)
+
+    def as_apache():
+        os.setgroups([])
+        os.setgid(user.pw_gid)
+        os.setuid(user.pw_uid)
+
+    def can(test, path):  # test(1) as www-data: -r readable, -x enterable
+        return subprocess.call(["test", test, path], preexec_fn=as_apache) == 0
+
+    for path in paths:
+        if can("-r", path):
+            continue
+        folder = path
+        while os.path.dirname(folder) != folder and not can(
+                "-x", os.path.dirname(folder)):
+            folder = os.path.dirname(folder)  # the outermost one it cannot enter
+        return ("Apache's user %s cannot reach %s (it may not enter %s): "
+                "chmod o+x %s, or install Python and the checkout elsewhere"
+                % (APACHE_USER, path, folder, folder))
+    return None
 
 
 class LiveServer(object):

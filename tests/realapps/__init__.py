@@ -9,6 +9,8 @@ and for later ones (frameworks' WebSocket views, the compatibility matrix):
 ``projects``     a project made by ``django-admin startproject``, migrated,
                  with a superuser
 ``apps/``        apps written the way their frameworks' documentation does
+``examples``     the repository's example Django and Pyramid apps, and a new
+                 project changed as docs/django.rst and docs/deploy.rst say
 ``hosts``        ``wsgi-ng serve`` and gunicorn with the worker class, as
                  child processes on an inherited socket, plain or TLS
 ``curl``         curl used as a browser would: a cookie jar, redirects

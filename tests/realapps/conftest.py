@@ -44,7 +44,7 @@ class Servers(object):
         return self._certificate
 
     def get(self, app, host, tls):
-        key = (app.wsgi_app, host, tls)
+        key = (app.path, app.wsgi_app, host, tls)
         if key not in self._started:
             self._started[key] = Served(
                 host, app.wsgi_app, app.path,

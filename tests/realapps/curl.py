@@ -121,11 +121,12 @@ class Curl(object):
             + self.protocol.options + options + [url], seconds=WAIT + 10)
         assert code == 0, "curl %s failed (exit status %d): %s" % (
             url, code, output)
-        with open(heads, "rb") as dumped:
-            head = Head(dumped.read().decode("latin-1").rstrip("\r\n")
-                        .split("\r\n"))
+        with open(heads, "rb") as dumped:  # 103 Early Hints heads first
+            received = [Head(block.split("\r\n")) for block in dumped.read()
+                        .decode("latin-1").rstrip("\r\n").split("\r\n\r\n")]
+        head = received[-1]
         assert head.version == output, (head, output)  # curl's own word
-        self.heads.append(head)
+        self.heads.extend(received)
         with open(body, "rb") as page:
             return head, page.read().decode("utf-8", "replace")
 

@@ -18,6 +18,10 @@ from process import inheriting, listening_socket, socket_activated, wait_bounded
 WAIT = 10.0  # bound on stopping a server
 BIN = os.path.dirname(sys.executable)
 HOSTS = ("wsgi-ng", "gunicorn")
+#: gunicorn's own gthread worker, a plain WSGI server: HTTP/1.1 only, the
+#: app through ``to_wsgi(from_wsgi(...))`` (``apps/portable.py``)
+GTHREAD = "gunicorn-gthread"
+APPS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "apps")
 
 
 def command(host, app, certificate, fd):
@@ -28,6 +32,12 @@ def command(host, app, certificate, fd):
     if host == "wsgi-ng":
         return [os.path.join(BIN, "wsgi-ng"), "serve", app, "--fd", str(fd),
                 "--graceful-timeout", "2"] + tls
+    if host == GTHREAD:
+        return socket_activated(fd, [
+            "env", "WSGI_NG_PORTABLE=" + app, os.path.join(BIN, "gunicorn"),
+            "-k", "gthread", "--threads", "8", "--graceful-timeout", "2",
+            "--log-level", "info", "--access-logfile", "-",
+            "--pythonpath", APPS] + tls + ["portable:application"])
     return socket_activated(fd, [
         os.path.join(BIN, "gunicorn"), "-k", "wsgi_ng.adapters.gunicorn.Worker",
         "--workers", "2", "--graceful-timeout", "2", "--log-level", "info",

@@ -33,6 +33,14 @@ from wsgi_ng.validate import CONNECTION_SPECIFIC, check_body_block
 
 log = logging.getLogger("wsgi_ng.shims")
 
+#: Said once per process, the first time a contained app answers 404 under
+#: /static/: Django's static files are 404 on every WSGI server until the
+#: project serves them.
+STATIC_HINT = ("%s answered 404: a WSGI server (wsgi-ng serve too) serves "
+               "no files of its own, the app must -- for a Django project, "
+               "add WhiteNoise (see wsgi-ng's docs/deploy.rst)")
+_static_hinted = []
+
 #: On HTTP/1.1 the host frames and manages the connection itself.
 _HTTP1_DROPPED = frozenset(["transfer-encoding", "upgrade", "keep-alive",
                             "proxy-connection"])
@@ -130,6 +138,10 @@ class _Call(object):
 
     def start_response(self, status, headers, exc_info=None):
         self.started = True
+        if status[:4] == "404 " and not _static_hinted and \
+                self.environ.get("PATH_INFO", "").startswith("/static/"):
+            _static_hinted.append(True)
+            log.warning(STATIC_HINT, self.environ["PATH_INFO"])
         session = self.session
         answered = session is not None and (
             session.state is session.ACCEPTED or session.refused)
