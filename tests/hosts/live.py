@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from process import wait_bounded
+from process import inheriting, listening_socket, socket_activated, wait_bounded
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WAIT = 10.0  # bound on every wait for a server
@@ -150,9 +150,7 @@ class LiveServer(object):
                                   if not key.startswith("COVERAGE_PROCESS"))
         else:
             command = self._activated_command()
-            fd = self.listener.fileno()
-            options = {"pass_fds": [fd]} if sys.version_info[0] > 2 else {
-                "close_fds": False}
+            options = inheriting(self.listener.fileno())
         self.process = subprocess.Popen(command, cwd=HERE, stdout=self.log,
                                         stderr=subprocess.STDOUT, **options)
         if self.listener is None:
@@ -160,12 +158,9 @@ class LiveServer(object):
         return self
 
     def _activated_command(self):
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(128)
+        self.listener = listening_socket()
         self.port = self.listener.getsockname()[1]
-        return ["bash", "-c", 'exec 3<&%d; LISTEN_FDS=1 LISTEN_PID=$$ exec "$@"'
-                % self.listener.fileno(), "bash"] + self._argv(self.app)
+        return socket_activated(self.listener.fileno(), self._argv(self.app))
 
     def _apache_command(self):
         probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
