@@ -14,7 +14,7 @@ from wsproto.events import (
     AcceptConnection, CloseConnection, Request, TextMessage,
 )
 
-from h2client import H2Client
+from h2client import H2Client, H2WebSocket
 from legacyws import raw_socket
 from serving import WAIT, connect, read_until_closed, running
 
@@ -169,18 +169,12 @@ def test_a_wsgi_ng_app_gets_no_socket():
         assert answer.value.status_code == 426
 
 
-def extended_connect(h2, path):
-    stream = h2.request("CONNECT", path, [("sec-websocket-version", "13")],
-                        body=False, extra=[(":protocol", "websocket")])
-    return h2.response(stream)
-
-
 @PY3_ONLY
 def test_over_http2_the_app_answers_its_own_way_and_the_log_says_why_once(
         caplog):
     with running(flask_sock_app(), ng=None) as server:
         h2 = H2Client(connect(server), server.url)
-        answers = [extended_connect(h2, "/echo").status for _ in range(2)]
+        answers = [H2WebSocket(h2, "/echo").status for _ in range(2)]
         h2.close()
     assert answers == [500, 500]  # flask-sock: no socket in the environ
     told = [r for r in caplog.records if "No socket is handed over" in
@@ -195,5 +189,5 @@ def test_without_a_handover_the_same_app_fails_as_it_did():
     the server offers none -- here over HTTP/2."""
     with running(raw_socket.application, ng=None) as server:
         h2 = H2Client(connect(server), server.url)
-        assert extended_connect(h2, "/echo").status == 426
+        assert H2WebSocket(h2, "/echo").status == 426
         h2.close()
