@@ -109,6 +109,15 @@ def socket_from_fd(fd):
     return socket.socket(fileno=fd)
 
 
+def socket_object(sock):
+    """*sock* as a ``socket.socket``: on 2.7, ``socket.fromfd`` gives a bare
+    ``_socket.socket`` (gunicorn 19's socket-activated listeners are such),
+    whose accepted connections ``ssl`` cannot wrap."""
+    if PY2 and not isinstance(sock, socket.socket):
+        return socket.socket(_sock=sock)
+    return sock
+
+
 def make_inheritable(sock):
     """Let a child process inherit *sock* (Python 3 closes descriptors on
     exec by default; Python 2 does not)."""

@@ -40,6 +40,7 @@ class Head(object):
         # "name: value": curl writes one space after the colon (HTTP/2:
         # exactly one; HTTP/1.1: the bytes that came)
         self.fields = [tuple(line.split(":", 1)) for line in lines[1:]]
+        self.informational = []  # the 1xx heads before this one
 
     def __repr__(self):
         return "<%s>" % self.status_line
@@ -122,8 +123,13 @@ class Curl(object):
         assert code == 0, "curl %s failed (exit status %d): %s" % (
             url, code, output)
         with open(heads, "rb") as dumped:
-            head = Head(dumped.read().decode("latin-1").rstrip("\r\n")
-                        .split("\r\n"))
+            # informational responses (103 Early Hints) come first, each
+            # ended by an empty line: the last head is the response's
+            blocks = dumped.read().decode("latin-1").strip("\r\n").split(
+                "\r\n\r\n")
+        head = Head(blocks[-1].split("\r\n"))
+        head.informational = [Head(block.split("\r\n"))
+                              for block in blocks[:-1]]
         assert head.version == output, (head, output)  # curl's own word
         self.heads.append(head)
         with open(body, "rb") as page:

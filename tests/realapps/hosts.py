@@ -1,5 +1,6 @@
 """The real servers: ``wsgi-ng serve`` and gunicorn with the worker class
-``wsgi_ng.adapters.gunicorn.Worker``, started as a user starts them, in the
+``wsgi_ng.adapters.gunicorn.Worker`` -- and plain gunicorn (``gthread``)
+for apps exposed with ``to_wsgi`` -- started as a user starts them, in the
 app's folder, as child processes.
 
 Each gets a listening socket bound here on 127.0.0.1 (``--fd`` for
@@ -18,6 +19,8 @@ from process import inheriting, listening_socket, socket_activated, wait_bounded
 WAIT = 10.0  # bound on stopping a server
 BIN = os.path.dirname(sys.executable)
 HOSTS = ("wsgi-ng", "gunicorn")
+#: A plain WSGI server (HTTP/1.1 only), for apps that bring ``to_wsgi``.
+PLAIN_GUNICORN = "gunicorn-gthread"
 
 
 def command(host, app, certificate, fd):
@@ -28,8 +31,9 @@ def command(host, app, certificate, fd):
     if host == "wsgi-ng":
         return [os.path.join(BIN, "wsgi-ng"), "serve", app, "--fd", str(fd),
                 "--graceful-timeout", "2"] + tls
-    return socket_activated(fd, [
-        os.path.join(BIN, "gunicorn"), "-k", "wsgi_ng.adapters.gunicorn.Worker",
+    worker = ["-k", "gthread", "--threads", "8"] if host == PLAIN_GUNICORN \
+        else ["-k", "wsgi_ng.adapters.gunicorn.Worker"]
+    return socket_activated(fd, [os.path.join(BIN, "gunicorn")] + worker + [
         "--workers", "2", "--graceful-timeout", "2", "--log-level", "info",
         "--access-logfile", "-"] + tls + [app])
 
