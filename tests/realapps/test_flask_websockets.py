@@ -48,7 +48,8 @@ class Folder(object):
 
 
 def flask_sock_example():
-    pytest.importorskip("flask_sock", reason="pip install flask-sock")
+    pytest.importorskip("flask_sock", reason="pip install flask-sock "
+                        "(tox installs it on py311 and py313 only)")
     return Folder(LEGACY, "flask_sock_echo:app")
 
 
@@ -178,7 +179,8 @@ def test_with_its_import_changed_chromium_echoes_over_http2(
 @PY3_ONLY
 @pytest.mark.parametrize("host", HOSTS)
 def test_a_flask_socketio_app_exchanges_events(serve, host):
-    pytest.importorskip("flask_socketio", reason="pip install flask-socketio")
+    pytest.importorskip("flask_socketio", reason="pip install flask-socketio "
+                        "(tox installs it on py311 and py313 only)")
     socketio = pytest.importorskip("socketio",
                                    reason="pip install python-socketio[client]")
     from six.moves import queue

@@ -33,7 +33,8 @@ PY3_ONLY = pytest.mark.skipif(sys.version_info[0] < 3, reason=(
 
 
 def flask_sock_app():
-    pytest.importorskip("flask_sock", reason="pip install flask-sock")
+    pytest.importorskip("flask_sock", reason="pip install flask-sock "
+                        "(tox installs it on py311 and py313 only)")
     from legacyws.flask_sock_echo import app
     return app
 
@@ -73,7 +74,8 @@ def test_flask_sock_quickstart_echoes_for_the_websockets_library():
 
 @PY3_ONLY
 def test_flask_socketio_threading_mode_exchanges_events():
-    pytest.importorskip("flask_socketio", reason="pip install flask-socketio")
+    pytest.importorskip("flask_socketio", reason="pip install flask-socketio "
+                        "(tox installs it on py311 and py313 only)")
     socketio = pytest.importorskip("socketio",
                                    reason="pip install python-socketio[client]")
     from six.moves import queue
