@@ -112,6 +112,18 @@ def test_the_flask_sock_example_runs_unchanged_over_http1(serve, host):
     assert "Traceback" not in output
 
 
+@PY3_ONLY
+def test_the_flask_sock_example_runs_unchanged_over_tls_http1(serve):
+    """The socket handed over is the TLS one (wss://, HTTP/1.1)."""
+    server = serve(flask_sock_example(), "wsgi-ng", tls=True)
+    ws = websocket.create_connection(ws_url(server, "/echo"), timeout=WAIT,
+                                     sslopt={"cert_reqs": ssl.CERT_NONE})
+    ws.send(u"over TLS")
+    assert ws.recv() == u"over TLS"
+    ws.close()
+    assert '"GET /echo HTTP/1.1" 101 ' in logged(serve, '" 101 ')
+
+
 @pytest.mark.parametrize("host", HOSTS)
 def test_with_its_import_changed_it_runs_over_http1_and_http2(
         serve, host, moved_example):
