@@ -193,3 +193,17 @@ def test_without_a_handover_the_same_app_fails_as_it_did():
         h2 = H2Client(connect(server), server.url)
         assert H2WebSocket(h2, "/echo").status == 426
         h2.close()
+
+
+def test_on_shutdown_a_taken_over_session_is_cut_off_after_the_grace():
+    with running(raw_socket.application, ng=None,
+                 graceful_timeout=0.2) as server:
+        sock = connect(server)
+        client, _ = handshake(sock, "/echo")
+        sock.sendall(client.send(TextMessage(data=u"still open")))
+        client.receive_data(sock.recv(65536))
+        assert [e.data for e in client.events()] == [u"still open"]
+        server.shutdown()
+        # cut off: no close frame of the server's own, nothing at all
+        assert read_until_closed(sock) == b""
+        sock.close()
