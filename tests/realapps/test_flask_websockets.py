@@ -23,6 +23,7 @@ import pytest
 
 from h2client import H2Client, H2WebSocket
 from realapps.chromium import Chromium
+from realapps.curl import Curl
 from realapps.hosts import HOSTS
 
 websocket = pytest.importorskip("websocket", reason="pip install websocket-client")
@@ -75,6 +76,13 @@ def logged(serve, text):
     return serve.output()
 
 
+def serving(server, folder):
+    """*server*, once it answers: curl waits up to 30 s for the app to
+    load (seconds, on a busy machine), longer than WebSocket clients do."""
+    assert Curl(folder, "http/1.1").get(server.base + "/").status == 404
+    return server
+
+
 def ws_url(server, path):
     return "ws%s://127.0.0.1:%d%s" % (
         "s" if server.scheme == "https" else "", server.port, path)
@@ -97,8 +105,8 @@ def echo_with_websocket_client(server):
 
 @PY3_ONLY
 @pytest.mark.parametrize("host", HOSTS)
-def test_the_flask_sock_example_runs_unchanged_over_http1(serve, host):
-    server = serve(flask_sock_example(), host)
+def test_the_flask_sock_example_runs_unchanged_over_http1(serve, host, tmpdir):
+    server = serving(serve(flask_sock_example(), host), str(tmpdir))
     assert echo_with_websocket_client(server) == ECHOED
     if sys.version_info >= (3, 8):
         from websockets.sync.client import connect
@@ -126,8 +134,8 @@ def test_the_flask_sock_example_runs_unchanged_over_tls_http1(serve):
 
 @pytest.mark.parametrize("host", HOSTS)
 def test_with_its_import_changed_it_runs_over_http1_and_http2(
-        serve, host, moved_example):
-    server = serve(moved_example, host)
+        serve, host, moved_example, tmpdir):
+    server = serving(serve(moved_example, host), str(tmpdir))
     assert echo_with_websocket_client(server) == ECHOED
     sock = socket.create_connection(("127.0.0.1", server.port), WAIT)
     h2 = H2Client(sock, "127.0.0.1:%d" % server.port)  # h2c, prior knowledge
@@ -190,15 +198,20 @@ def test_with_its_import_changed_chromium_echoes_over_http2(
 
 @PY3_ONLY
 @pytest.mark.parametrize("host", HOSTS)
-def test_a_flask_socketio_app_exchanges_events(serve, host):
+def test_a_flask_socketio_app_exchanges_events(serve, host, tmpdir):
     pytest.importorskip("flask_socketio", reason="pip install flask-socketio "
                         "(tox installs it on py311 and py313 only)")
     socketio = pytest.importorskip("socketio",
                                    reason="pip install python-socketio[client]")
     from six.moves import queue
     server = serve(Folder(LEGACY, "socketio_chat:app"), host)
+    # Engine.IO's polling handshake, with curl: it waits for the app to
+    # load (seconds, on a busy machine), which Socket.IO's own 5 s would not
+    polled = Curl(str(tmpdir), "http/1.1").get(
+        server.base + "/socket.io/?EIO=4&transport=polling")
+    assert polled.status == 200 and '"sid"' in polled.text, polled.text
     got = queue.Queue()
-    client = socketio.Client()
+    client = socketio.Client(request_timeout=WAIT)
     client.on("my response", got.put)
     client.connect(server.base, transports=["websocket"], wait_timeout=WAIT)
     try:
