@@ -12,8 +12,8 @@ USER_TESTS = textwrap.dedent('''
     def ng_app():
         return app
 
-    def test_full(ng_client):
-        assert ng_client.get("/").push_results == {"/app.css": "push"}
+    def test_as_browsers_see_it(ng_client):
+        assert ng_client.get("/").push_results == {"/app.css": "early_hint"}
 
     def test_every_host(ng_any_client):
         response = ng_any_client.get("/")
@@ -32,4 +32,4 @@ def test_fixtures_are_autoloaded_and_run_every_profile(installed_metadata, tmpdi
     code, output = run_bounded([sys.executable, "-m", "pytest", "-q", "-p",
                                 "no:cacheprovider", str(tmpdir)])
     assert code == 0, output
-    assert "6 passed" in output, output  # 1 + 4 profiles + 1
+    assert "7 passed" in output, output  # 1 + 5 profiles + 1

@@ -116,12 +116,14 @@ class Chromium(object):
                 return reply["result"]
             self.events.append(reply)
 
-    def wait_for(self, method, seen=0):
-        """The first event *method* after the first *seen* events."""
+    def wait_for(self, method, seen=0, where=lambda params: True):
+        """The position in ``events`` of the first event *method* whose
+        params satisfy *where*, after the first *seen* events."""
         while True:
-            for event in self.events[seen:]:
-                if event["method"] == method:
-                    return event
+            for index in range(seen, len(self.events)):
+                event = self.events[index]
+                if event["method"] == method and where(event["params"]):
+                    return index
             seen = len(self.events)
             self.events.append(self._next_message())
 
@@ -162,11 +164,15 @@ class Tab(object):
         return self.browser.command(method, session=self.session, **params)
 
     def loading(self, action, *args):
-        """Do *action* (a method of this tab) and wait for the page it
-        leads to to load."""
+        """Do *action* (a method of this tab) and wait until the page it
+        leads to (after redirects) has loaded.  The tab's first document,
+        about:blank, may report its own load late: it is not the one."""
         seen = len(self.browser.events)
         action(*args)
-        self.browser.wait_for("Page.loadEventFired", seen)
+        navigated = self.browser.wait_for(
+            "Page.frameNavigated", seen, lambda params: "parentId" not in
+            params["frame"] and params["frame"]["url"] != "about:blank")
+        self.browser.wait_for("Page.loadEventFired", navigated)
 
     def navigate(self, url):
         self.command("Page.navigate", url=url)
