@@ -67,9 +67,28 @@ class ContainedApp(object):
         self.app = app
         self.max_body_size = max_body_size
         self.spool_memory = spool_memory
+        self._told_about_websocket = False
 
     def __call__(self, environ, start_response):
         return _Call(self, environ, start_response).run()
+
+    def denied_websocket(self, environ, status):
+        """The app answered a handshake the host could accept with plain
+        HTTP.  Where no socket was handed over (HTTP/2 has none to hand
+        over), a route written for one answers with its own fallback: say
+        why, and how to serve it on every protocol -- once."""
+        if self._told_about_websocket or keys.HANDOVER_SOCKET in environ:
+            return
+        self._told_about_websocket = True
+        log.warning(
+            "%s %s over %s: the app answered a WebSocket handshake with %r. "
+            "No socket is handed over here (over HTTP/2 there is none), so a "
+            "route written for gunicorn.socket (flask-sock, simple-websocket, "
+            "Flask-SocketIO) cannot accept it, while one written for "
+            "ng.websocket can, on every protocol: for flask-sock, import Sock "
+            "from wsgi_ng.adapters.flask instead (docs/flask.rst).  Said once.",
+            environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"),
+            environ.get("SERVER_PROTOCOL"), status)
 
 
 def join_cookies(value):
@@ -145,6 +164,8 @@ class _Call(object):
         session = self.session
         answered = session is not None and (
             session.state is session.ACCEPTED or session.refused)
+        if session is not None and not answered and status[:1] != "1":
+            self.shim.denied_websocket(self.environ, status)
         if status[:1] == "1" and not answered:  # 101 after accept(): allowed
             log.error("legacy app answered %r to %s %s; a contained app cannot "
                       "switch protocols, answered 500", status,
