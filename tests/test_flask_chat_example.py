@@ -24,7 +24,7 @@ from wsgi_ng.testing import Client  # noqa: E402
 EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir,
                        "examples", "flask_chat")
 sys.path.insert(0, EXAMPLE)
-from chat import create_app, users  # noqa: E402
+from flaskchat import create_app, users  # noqa: E402
 
 PASSWORDS = {"ada": "analytical-engine", "grace": "cobol-1959"}
 

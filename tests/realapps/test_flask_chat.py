@@ -32,7 +32,7 @@ class ChatExample(object):
     """The example, with its messages in a database of the test's own."""
 
     path = os.path.abspath(EXAMPLE)
-    wsgi_app = "chat:app"
+    wsgi_app = "flaskchat:app"
     username, password = "ada", "analytical-engine"
 
     def __init__(self, folder):

@@ -6,10 +6,10 @@ flask-sock API on any wsgi-ng host, over HTTP/2 too.
 
 Serve it from this folder as it is::
 
-    wsgi-ng serve chat:app                          # HTTP/1.1, h2c, WebSocket
-    wsgi-ng serve chat:app --certfile c.pem --keyfile k.pem   # TLS, HTTP/2
-    gunicorn -k gthread --threads 8 chat:app        # a plain WSGI server
-    gunicorn -k wsgi_ng.adapters.gunicorn.Worker -w 2 chat:app
+    wsgi-ng serve flaskchat:app                          # HTTP/1.1, h2c, WebSocket
+    wsgi-ng serve flaskchat:app --certfile c.pem --keyfile k.pem   # TLS, HTTP/2
+    gunicorn -k gthread --threads 8 flaskchat:app        # a plain WSGI server
+    gunicorn -k wsgi_ng.adapters.gunicorn.Worker -w 2 flaskchat:app
 
 Messages are kept in SQLite (``DATABASE``, by default in the instance
 folder).  Runs on Flask 1.1 (Python 2.7) up to 3.x.
@@ -21,8 +21,8 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from whitenoise import WhiteNoise
 
-from chat import users, views
-from chat.room import Room
+from flaskchat import users, views
+from flaskchat.room import Room
 from wsgi_ng.adapters.flask import Request, Response
 
 STATIC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")

@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from chat import users
-from chat.room import message_json
+from flaskchat import users
+from flaskchat.room import message_json
 from wsgi_ng.adapters.flask import Sock
 
 blueprint = flask.Blueprint("chat", __name__)
