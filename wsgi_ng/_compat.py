@@ -127,6 +127,26 @@ def make_inheritable(sock):
 
 
 if PY2:
+    import pkgutil
+
+    def module_exists(name):
+        """True when *name* can be imported (without importing it)."""
+        return pkgutil.find_loader(name) is not None
+else:
+    import importlib.util
+
+    def module_exists(name):
+        """True when *name* can be imported (without importing it)."""
+        return importlib.util.find_spec(name) is not None
+
+
+def keeping_fds(*fds):
+    """``Popen`` options that let the child inherit *fds* (Python 3 closes
+    descriptors on exec by default; Python 2 keeps them all)."""
+    return {"close_fds": False} if PY2 else {"pass_fds": list(fds)}
+
+
+if PY2:
     # Daemon threads (the pool's watcher, HTTP/2 readers) may still run
     # while Python 2 tears its modules down, setting their globals to None:
     # what these classes call is bound at definition time, as defaults, so
