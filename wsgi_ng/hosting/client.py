@@ -121,13 +121,16 @@ class HTTP1(object):
         body = []
         while True:
             event = client.next_event()
+            if event is h11.PAUSED:  # a 101: the connection is another's now
+                reply.status = reply.informational[-1][0]
+                break
             if event is h11.NEED_DATA:
                 data = sock.recv(CHUNK)
                 if len(received) < 16:
                     received.append(data)
                 client.receive_data(data)
                 continue
-            if isinstance(event, h11.InformationalResponse):
+            if isinstance(event, h11.InformationalResponse):  # 1xx, 101 too
                 reply.informational.append(
                     (event.status_code, _native(event.headers)))
             elif isinstance(event, h11.Response):
@@ -189,8 +192,11 @@ class HTTP2(object):
         if body is not None and not unsized:
             fields.append(("content-length", str(len(body))))
         try:
-            h2 = self.connection()
-            exchange = h2.response(h2.request(method, target, fields, body=body))
+            connection = self.connection()
+            exchange = connection.response(connection.request(
+                method, target, fields, body=body))
+            for promised in list(connection.pushed):  # whole, as browsers do
+                connection.response(promised)
         except socket.timeout:
             reply.error = "no complete reply within %d s" % self.timeout
             self._forget()
@@ -199,6 +205,13 @@ class HTTP2(object):
             reply.error = "connection lost: %s" % (error,)
             self._forget()
             return reply
+        return self.reply_of(exchange, reply)
+
+    def reply_of(self, exchange, reply=None):
+        """The ``Reply`` of an ``h2client.Exchange`` (a stream that ended,
+        or an extended CONNECT answered)."""
+        reply = reply or Reply(self.version)
+        connection = self._h2
         for informational in exchange.informational:
             reply.informational.append((int(dict(informational)[":status"]), [
                 pair for pair in informational if not pair[0].startswith(":")]))
@@ -209,13 +222,13 @@ class HTTP2(object):
         reply.body = exchange.body
         reply.trailers = exchange.trailers or []
         reply.pushes = [(dict(promised)[":path"], promised)
-                        for promised in h2.pushed.values()]
-        h2.pushed.clear()
+                        for promised in connection.pushed.values()]
+        connection.pushed.clear()
         if exchange.reset is not None:
             reply.error = "stream reset (%s)" % _error_name(exchange.reset)
-        elif h2.terminated:
+        elif connection.terminated:
             reply.error = "connection ended by GOAWAY (%s)" % _error_name(
-                h2.terminated)
+                connection.terminated)
         return reply
 
     def _forget(self):

@@ -191,10 +191,15 @@ class H2WebSocket(object):
         return self.events.pop(0)
 
     def receive(self):
-        event = self.next_event()
-        assert isinstance(event, (TextMessage, BytesMessage)), event
-        return event.data if isinstance(event, TextMessage) else bytes(
-            event.data)
+        """The next whole message (its fragments joined)."""
+        parts = []
+        while True:
+            event = self.next_event()
+            assert isinstance(event, (TextMessage, BytesMessage)), event
+            parts.append(event.data if isinstance(event, TextMessage)
+                         else bytes(event.data))
+            if event.message_finished:
+                return parts[0][:0].join(parts)
 
     def close(self, code=1000):
         """Run the closing handshake; the server's close event."""

@@ -16,7 +16,10 @@
 ``switch``
     each request picks one of the ``VARIANTS`` of its server's family by
     its ``X-Wsgi-Ng-Wrap`` header (``none`` without one): how ``wsgi-ng
-    check`` finds which shim removes a difference, with one server start.
+    check`` finds which shim removes a difference on a WSGI server, with
+    one server start.  (A wsgi-ng server decides containment, and with it
+    the socket handover, for the app as a whole: there each variant is a
+    start of its own, ``none`` and ``default``.)
 """
 from wsgi_ng.hosting.servers import WSGI_NG
 from wsgi_ng.server.apps import MARKER, is_ng_app
