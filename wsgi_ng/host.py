@@ -22,6 +22,7 @@ import posixpath
 from wsgi_ng import keys
 from wsgi_ng._compat import is_native
 from wsgi_ng.errors import HeaderError, StateError
+from wsgi_ng.lifecycle import Disconnected
 from wsgi_ng.validate import check_header, check_headers
 
 #: ``as=`` values browsers need to use a preload, by file extension.
@@ -73,12 +74,14 @@ class RequestContext(object):
     client refused push for now.  ``early_hints(headers) -> bool``: send a
     103; False when it could not go out.  ``trailers``: whether trailers can
     be sent for this response.  ``websocket``: the session object when this
-    request is a handshake the host can accept.  Callables left as ``None``
-    are capabilities the host lacks; the spec's fallbacks take over.
+    request is a handshake the host can accept.  ``disconnected``: the
+    ``Disconnected`` the host sets when the client goes, when it watches
+    for that.  Callables left as ``None`` are capabilities the host lacks;
+    the spec's fallbacks take over.
     """
 
     def __init__(self, push=None, early_hints=None, trailers=False,
-                 websocket=None, full_duplex=False):
+                 websocket=None, full_duplex=False, disconnected=None):
         self._push = push
         self._early_hints = early_hints
         self._trailers_possible = bool(trailers)
@@ -94,6 +97,10 @@ class RequestContext(object):
             features.add(keys.FEATURE_WEBSOCKET)
         if full_duplex:
             features.add(keys.FEATURE_FULL_DUPLEX)
+        if disconnected is not None:
+            features.add(keys.FEATURE_DISCONNECT)
+        #: ``ng.disconnected``; without the feature only set by ``gone()``.
+        self.disconnected = disconnected or Disconnected()
         self.features = frozenset(features)
         self.headers_sent = False
         self.body_ended = False
@@ -113,6 +120,7 @@ class RequestContext(object):
         environ[keys.PUSH] = self.push
         environ[keys.EARLY_HINTS] = self.early_hints
         environ[keys.SEND_TRAILERS] = self.send_trailers
+        environ[keys.DISCONNECTED] = self.disconnected
         environ[keys.ALIAS_EARLY_HINTS] = self.early_hints
         environ[keys.ALIAS_SEND_TRAILERS] = self.send_trailers
         if self.websocket is not None:
@@ -188,6 +196,10 @@ class RequestContext(object):
         if not self.links:
             return headers
         return headers + [("Link", link) for link in self.links]
+
+    def gone(self):
+        """The host found out the client has gone (e.g. a write failed)."""
+        self.disconnected.set()
 
     def end_body(self):
         """Mark the body complete; later ``send_trailers`` calls return

@@ -43,7 +43,7 @@ PROFILES = {
     "plain": {"http_version": "1.1", "features": ()},
 }
 _DEFAULT_FEATURES = {
-    "2": keys.ALL_FEATURES,
+    "2": keys.ALL_FEATURES - {keys.FEATURE_DISCONNECT},
     "1.1": frozenset([keys.FEATURE_WEBSOCKET, keys.FEATURE_EARLY_HINTS,
                       keys.FEATURE_TRAILERS]),
 }
