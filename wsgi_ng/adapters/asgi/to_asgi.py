@@ -45,7 +45,9 @@ from wsgi_ng.server.environ import base_environ, request_environ
 from wsgi_ng.server.exchange import ClientGone, Exchange
 from wsgi_ng.server.pool import ThreadPool
 from wsgi_ng.shims.spool import DEFAULT_MAX_BODY_SIZE, BodyTooLarge
-from wsgi_ng.websocket import DEFAULT_MAX_MESSAGE_SIZE, WebSocket, finish_session
+from wsgi_ng.websocket import (
+    DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_MESSAGE_SIZE, WebSocket, finish_session,
+)
 
 log = logging.getLogger("wsgi_ng.asgi")
 
@@ -214,6 +216,10 @@ class _Call(object):
             return  # the process is shutting down
         try:
             await self._send_all()
+            if self.session is not None and self.pump is not None:
+                # the closing handshake: the server reports its end as
+                # websocket.disconnect (leaving earlier, daphne resets)
+                await asyncio.wait([self.pump], timeout=DEFAULT_CLOSE_TIMEOUT)
         finally:
             cancelled(self.pump)
 

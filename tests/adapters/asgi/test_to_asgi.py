@@ -1,0 +1,208 @@
+"""to_asgi on real ASGI servers over real sockets: uvicorn (h11 and
+httptools), hypercorn (HTTP/1.1, h2c, WebSocket over HTTP/2), daphne and
+granian, serving the host tests' probe app and the example frameworks.
+The clients know nothing of wsgi-ng: websocket-client, h11, wsproto and
+an h2 client."""
+import hashlib
+import json
+import os
+import time
+
+import h11
+import pytest
+from wsproto.connection import Connection, ConnectionState, ConnectionType
+from wsproto.events import BytesMessage, CloseConnection, TextMessage
+
+from h2client import H2Client
+from live import WAIT, LiveServer
+from test_exposed_hosts import (
+    FIVE_MIB, exchange, raw_handshake, response_of,
+)
+
+websocket = pytest.importorskip("websocket", reason="pip install websocket-client")
+
+SERVERS = ["uvicorn-h11", "uvicorn-httptools", "hypercorn", "daphne", "granian"]
+#: Servers with the ``websocket.http.response`` extension: a denial keeps
+#: the app's status and body; elsewhere it is a close before accept (403).
+DENIAL_BODY = ["uvicorn-h11", "uvicorn-httptools", "hypercorn", "granian"]
+#: daphne (autobahn) answers a client's close frame with 1000, whatever
+#: the client's code was (the others echo it, RFC 6455 section 5.5.1), and
+#: drops the app's close reason.
+DAPHNE = {"client": (1000, u""), "server": (4001, u"")}
+HANDSHAKE = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
+             ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+             ("Sec-WebSocket-Version", "13")]
+
+
+@pytest.fixture(scope="module", params=SERVERS)
+def server(request):
+    """Each ASGI server once with the probe app and the frameworks."""
+    for framework in ("django", "flask"):
+        pytest.importorskip(framework, reason="pip install %s" % framework)
+    with LiveServer(request.param, "asgi_apps:frameworks") as live:
+        yield live
+    assert "Traceback" not in live.final_output, live.final_output
+
+
+def test_websocket_echo_text_binary_and_one_mebibyte(server):
+    ws = websocket.create_connection("ws://%s/ws" % server.url, timeout=WAIT,
+                                     subprotocols=["echo"])
+    try:
+        ws.send(u"h\u00e9llo")
+        assert ws.recv_data() == (websocket.ABNF.OPCODE_TEXT,
+                                  u"h\u00e9llo".encode("utf-8"))
+        big = os.urandom(1024 * 1024)
+        ws.send_binary(big)
+        assert ws.recv_data() == (websocket.ABNF.OPCODE_BINARY, big)
+        assert ws.subprotocol == "echo"
+    finally:
+        ws.close()
+
+
+@pytest.mark.parametrize("initiator", ["client", "server"])
+def test_close_codes_both_ways(server, initiator):
+    sock = raw_handshake(server)
+    conn = Connection(ConnectionType.CLIENT)
+    if initiator == "client":
+        sock.sendall(conn.send(CloseConnection(code=4000, reason=u"bye")))
+        expected = (4000, u"bye")
+    else:  # the probe app closes with the code it is sent
+        sock.sendall(conn.send(TextMessage(data=u"close:4001")))
+        expected = (4001, u"server says bye")
+    close = next_close(sock, conn)
+    sock.close()
+    if server.name == "daphne":
+        expected = DAPHNE[initiator]
+    assert (close.code, close.reason) == expected
+
+
+def next_close(sock, conn):
+    """The server's close frame (answered, if the server started)."""
+    while True:
+        data = sock.recv(65536)
+        assert data, "no close frame before the end of the connection"
+        conn.receive_data(data)
+        for event in conn.events():
+            if isinstance(event, CloseConnection):
+                if conn.state is ConnectionState.REMOTE_CLOSING:
+                    sock.sendall(conn.send(event.response()))
+                return event
+
+
+def test_denial_keeps_the_apps_status_and_body(server):
+    status, _, body = response_of(exchange(server, "GET", "/deny",
+                                           headers=HANDSHAKE))
+    if server.name in DENIAL_BODY:
+        assert (status, body) == (403, b"go away\n")
+    else:  # a close before accept: the server's own 403
+        assert status == 403
+
+
+def test_features_and_push_degrading_on_http11(server):
+    _, _, body = response_of(exchange(server, "GET", "/features"))
+    assert json.loads(body.decode()) == {"features": ["disconnect"],
+                                         "protocol": "HTTP/1.1"}
+    status, headers, body = response_of(exchange(
+        server, "GET", "/page", headers=[("TE", "trailers")]))
+    assert (status, body) == (200, b"<h1>probe</h1>")
+    assert headers["x-push"] == "link"
+    assert headers["link"] == "</app.css>; rel=preload; as=style"
+
+
+@pytest.mark.parametrize("path", ["/upload", "/django/upload", "/flask/upload"])
+def test_five_mib_streamed_upload(server, path):
+    chunks = (FIVE_MIB[i:i + 65536] for i in range(0, len(FIVE_MIB), 65536))
+    status, _, body = response_of(exchange(server, "POST", path, body=chunks))
+    assert status == 200, body
+    assert json.loads(body.decode()) == {
+        "length": len(FIVE_MIB), "sha256": hashlib.sha256(FIVE_MIB).hexdigest()}
+
+
+def test_streamed_download_is_closed_when_the_client_leaves(server):
+    before = server.output().count("stream closed by the host")
+    sock = server.connect()
+    sock.sendall(("GET /stream HTTP/1.1\r\nHost: %s\r\n\r\n" % server.url).encode())
+    received = 0
+    while received < 256 * 1024:  # the download is under way
+        data = sock.recv(65536)
+        assert data
+        received += len(data)
+    sock.close()
+    deadline = time.time() + WAIT
+    while server.output().count("stream closed by the host") == before:
+        assert time.time() < deadline, "close() was not called:\n" + server.output()
+        time.sleep(0.05)
+
+
+def test_responses_are_streamed_with_back_pressure(server):
+    """A client that reads nothing: the app's thread must be held back
+    (bounded queues), not the whole body buffered; then it reads it all."""
+    sock = server.connect()
+    sock.sendall(("GET /stream HTTP/1.1\r\nHost: %s\r\n\r\n" % server.url).encode())
+    time.sleep(0.5)  # not synchronisation: time for a runaway app to run away
+    data = sock.recv(65536)
+    assert data.startswith(b"HTTP/1.1 200")
+    sock.close()
+
+
+# -- hypercorn: HTTP/2 by prior knowledge -----------------------------------
+
+@pytest.fixture(scope="module")
+def h2server():
+    for framework in ("django", "flask"):
+        pytest.importorskip(framework, reason="pip install %s" % framework)
+    with LiveServer("hypercorn", "asgi_apps:frameworks") as live:
+        yield live
+    assert "Traceback" not in live.final_output, live.final_output
+
+
+def test_http2_push_early_hints_and_trailers(h2server):
+    h2 = H2Client(h2server.connect(), h2server.url)
+    features = json.loads(h2.get("/features").body.decode())
+    assert features == {"features": ["disconnect", "early_hints", "full_duplex",
+                                     "push"], "protocol": "HTTP/2"}
+    page = h2.response(h2.request("GET", "/page", [("te", "trailers")]))
+    h2.close()
+    assert page.status == 200 and page.body == b"<h1>probe</h1>"
+    assert page.header("x-push") == "push"
+    assert [dict(headers)[":path"] for headers in h2.pushed.values()] == ["/app.css"]
+    assert page.trailers == [("x-trailer", "1")]
+
+
+@pytest.mark.parametrize("path", ["/upload", "/django/upload", "/flask/upload"])
+def test_http2_five_mib_upload_without_a_length(h2server, path):
+    h2 = H2Client(h2server.connect(), h2server.url)
+    reply = h2.response(h2.request("POST", path, body=FIVE_MIB))
+    h2.close()
+    assert reply.status == 200, reply.body
+    assert json.loads(reply.body.decode()) == {
+        "length": len(FIVE_MIB), "sha256": hashlib.sha256(FIVE_MIB).hexdigest()}
+
+
+def test_websocket_over_http2(h2server):
+    """RFC 8441 extended CONNECT: the same session API, close codes too."""
+    h2 = H2Client(h2server.connect(), h2server.url)
+    assert h2.get("/features").status == 200  # settings have arrived
+    stream = h2.request("CONNECT", "/ws", [
+        ("sec-websocket-version", "13"), ("sec-websocket-protocol", "echo")],
+        body=False, extra=[(":protocol", "websocket")])
+    exchange_ = h2.exchanges[stream]
+    while exchange_.headers is None:
+        h2.receive_once()
+    assert exchange_.status == 200
+    assert exchange_.header("sec-websocket-protocol") == "echo"
+    ws = Connection(ConnectionType.CLIENT)
+    h2.send(stream, ws.send(TextMessage(data=u"over h2")) +
+            ws.send(BytesMessage(data=b"\x00\x01")) +
+            ws.send(TextMessage(data=u"close:4002")))
+    events = []
+    while not any(isinstance(e, CloseConnection) for e in events):
+        h2.receive_once()
+        ws.receive_data(exchange_.body)
+        del exchange_.data[:]
+        events.extend(ws.events())
+    assert [e.data for e in events if not isinstance(e, CloseConnection)] == [
+        u"over h2", b"\x00\x01"]
+    assert events[-1].code == 4002
+    assert h2.get("/features").status == 200  # the connection goes on
+    h2.close()

@@ -1,0 +1,51 @@
+"""The apps the ASGI tests serve (Python 3 only).
+
+``probe``: the host tests' probe app through ``to_asgi``, plus ``/deny``
+(a WebSocket handshake refused with the app's own status and body) and
+``/stream`` (an endless download that logs when ``close()`` is called).
+``frameworks``: the example Django project and Flask app, through
+``to_asgi(from_wsgi(...))``.  ``round_trip``: the probe app through
+``to_wsgi(from_asgi(to_asgi(...)))`` for plain WSGI servers.
+"""
+import itertools
+import logging
+import sys
+
+from legacy_app import with_probe as _with_probe
+from probe_app import ROUTES, ng_app
+from wsgi_ng.adapters.asgi import from_asgi, to_asgi
+from wsgi_ng.shims import to_wsgi
+
+logging.basicConfig(stream=sys.stderr, level=logging.INFO)
+log = logging.getLogger("asgi_apps")
+
+
+def deny(environ, start_response):
+    start_response("403 Forbidden", [("Content-Type", "text/plain"),
+                                     ("Content-Length", "8")])
+    return [b"go away\n"]
+
+
+class Endless(object):
+    """Blocks of 16 KiB until the host closes the response."""
+
+    def __init__(self):
+        self.blocks = itertools.repeat(b"x" * 16384)
+
+    def __iter__(self):
+        return self.blocks
+
+    def close(self):
+        log.info("stream closed by the host")
+
+
+def stream(environ, start_response):
+    start_response("200 OK", [("Content-Type", "application/octet-stream")])
+    return Endless()
+
+
+ROUTES.update({"/deny": deny, "/stream": stream})
+
+probe = to_asgi(ng_app)
+frameworks = to_asgi(_with_probe)
+round_trip = to_wsgi(from_asgi(to_asgi(ng_app)))
