@@ -48,6 +48,8 @@ class Lifespan(object):
         manager = self._factory()
         try:
             manager.__enter__()
+        except LifespanError:  # said and logged already
+            raise
         except Exception as error:
             log.exception("the application's startup failed; not serving")
             raise LifespanError("the application's startup failed: %s: %s"

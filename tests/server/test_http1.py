@@ -198,7 +198,8 @@ def test_curl_gets_http2_by_prior_knowledge_and_by_upgrade(mode):
         out = curl(mode, "http://%s/info?x=1" % server.url)
     report = json.loads(out)
     assert report["protocol"] == "HTTP/2" and report["query"] == "x=1"
-    assert report["features"] == ["early_hints", "full_duplex", "push", "trailers"]
+    assert report["features"] == ["disconnect", "early_hints", "full_duplex",
+                                  "push", "trailers"]
 
 
 logging.getLogger("wsgi_ng").setLevel(logging.DEBUG)

@@ -16,6 +16,7 @@ import threading
 import time
 
 from wsgi_ng._compat import Condition, monotonic, socket_from_fd
+from wsgi_ng.lifecycle import Lifespan
 from wsgi_ng.server.apps import prepare_app
 from wsgi_ng.server.config import Config
 from wsgi_ng.server.environ import base_environ
@@ -69,6 +70,7 @@ class Server(object):
     def __init__(self, app, binds=(), fds=(), sockets=(), ng=None, config=None,
                  tls=None):
         self.app = prepare_app(app, ng)
+        self.lifespan = Lifespan(app)  # the spec's ng_lifespan, if any
         self.config = config or Config()
         self.tls = tls
         self.listeners = list(sockets)
@@ -94,6 +96,7 @@ class Server(object):
         return [sock.getsockname()[:2] for sock in self.listeners]
 
     def serve_forever(self):
+        self.lifespan.start()  # raises LifespanError: nothing is served
         for host, port in self.addresses:
             log.info("wsgi-ng serving on %s://%s:%d", "https" if self.tls else
                      "http", "[%s]" % host if ":" in host else host, port)
@@ -113,6 +116,7 @@ class Server(object):
             for listener in self.listeners:
                 listener.close()
             self._drain()
+            self.lifespan.stop()
             os.close(self._wake_r)
             os.close(self._wake_w)
             self._stopped.set()

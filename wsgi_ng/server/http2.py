@@ -28,6 +28,7 @@ from wsgi_ng._compat import Condition, monotonic, to_bytes
 from wsgi_ng.errors import ConnectionClosed, Timeout
 from wsgi_ng.handshake import accept_response, extended_connect_offer
 from wsgi_ng.host import RequestContext
+from wsgi_ng.lifecycle import Disconnected
 from wsgi_ng.server.bodies import RequestBody
 from wsgi_ng.server.environ import request_environ
 from wsgi_ng.server.exchange import ClientGone, Exchange
@@ -198,6 +199,8 @@ class HTTP2Connection(object):
             with self.cond:
                 self.closed = True
                 self.cond.notify_all()
+            for stream in list(self.streams.values()):
+                stream.disconnected.set()
 
     def read(self):
         """The next bytes; ``b""`` when the connection is over, None when
@@ -245,6 +248,7 @@ class HTTP2Connection(object):
         elif isinstance(event, h2.events.StreamReset):
             if stream is not None:
                 stream.reset = True
+                stream.disconnected.set()
             self.count_reset()
         elif isinstance(event, h2.events.ConnectionTerminated):
             if event.error_code != h2.errors.ErrorCodes.NO_ERROR:
@@ -373,6 +377,7 @@ class _Stream(object):
         self.input = _StreamInput(connection, self)
         self.head = False
         self.session = None
+        self.disconnected = Disconnected()  # reset, or the connection ended
 
     # -- running the app (a pool thread) -----------------------------------
     def run(self):
@@ -403,7 +408,8 @@ class _Stream(object):
                     {"http_version": "2"})
             context = RequestContext(
                 push=None if self.pushed else self.push, early_hints=self.hint,
-                trailers=True, websocket=session, full_duplex=True)
+                trailers=True, websocket=session, full_duplex=True,
+                disconnected=self.disconnected)
             exchange = Exchange(connection.server.app, environ, self, context)
             result = exchange.run()
             if result is not None:

@@ -25,8 +25,11 @@ class AsgiLifespan(object):
         """Raises ``LifespanError`` when the app says its startup failed."""
         reply = self._loop_thread.run(self._startup()).result(self._timeout)
         if reply["type"] == "lifespan.startup.failed":
+            message = reply.get("message") or "no reason given"
+            log.error("the ASGI application's startup failed: %s", message)
+            # the last line of a traceback (Starlette sends one) says what
             raise LifespanError("the ASGI application's startup failed: %s"
-                                % reply.get("message", ""))
+                                % message.strip().splitlines()[-1])
 
     def shutdown(self):
         if not self.supported:
