@@ -11,10 +11,11 @@ the host took the block -- streaming both ways, nothing buffered whole.
 ``http.disconnect`` comes when the response is complete, when
 ``ng.disconnected`` fires, or when the host closes the iterable early.
 
-A WebSocket handshake runs as a ``websocket`` scope: through
-``ng.websocket`` where the host offers it; elsewhere the app's close
-before accept becomes a 403 and an accept a 501.  The denial extension
-``websocket.http.response`` is always offered.
+A WebSocket handshake runs as a ``websocket`` scope through
+``ng.websocket`` where the host offers it; the app's close before accept
+becomes a 403, and the denial extension ``websocket.http.response`` is
+offered.  Where the host has no WebSocket, the handshake is a plain
+``http`` request, as from an ASGI server without WebSocket support.
 
 Lifespan: a host that knows the spec's ``ng_lifespan`` runs the app's
 startup and shutdown through it; on any other host startup runs before
@@ -34,7 +35,6 @@ from wsgi_ng import keys
 from wsgi_ng.adapters.asgi.lifespan import AsgiLifespan
 from wsgi_ng.adapters.asgi.loop import LOOP
 from wsgi_ng.errors import ConnectionClosed
-from wsgi_ng.handshake import websocket_offer
 from wsgi_ng.iterables import WrappedBody
 
 log = logging.getLogger("wsgi_ng.asgi")
@@ -108,8 +108,7 @@ class WsgiApp(object):
     # -- requests ---------------------------------------------------------------
     def __call__(self, environ, start_response):
         state = self._started()
-        if environ.get(keys.WEBSOCKET) is not None or \
-                websocket_offer(environ) is not None:
+        if environ.get(keys.WEBSOCKET) is not None:
             return _Session(self, environ, start_response, state).run()
         return _Request(self, environ, start_response, state).run()
 
@@ -166,6 +165,8 @@ class _Request(object):
         features = environ.get(keys.FEATURES, ())
         self.scope["extensions"] = dict(
             (_EXTENSIONS[name], {}) for name in features if name in _EXTENSIONS)
+        if keys.FEATURE_TRAILERS in features:  # what TE: trailers says
+            self.scope["headers"].append((b"te", b"trailers"))
         self.app = bridge.app
         self.loop = LOOP.loop
         self.events = _Queue()  # from the loop to the host's thread
@@ -177,6 +178,12 @@ class _Request(object):
         self._first_read = True
         self._length = _length(environ)
         self._disconnect = self.loop.create_future()
+        # full duplex: a line is passed on as soon as it is there (read()
+        # would wait for a whole chunk)
+        body = environ["wsgi.input"]
+        self._duplex = keys.FEATURE_FULL_DUPLEX in features
+        self._reader = body.readline if self._duplex else body.read
+        self._reads = None  # full duplex: the reading thread's queue
 
     def _has_no_body(self):
         length = self.environ.get("CONTENT_LENGTH", "")
@@ -255,7 +262,9 @@ class _Request(object):
         while True:
             event = self.events.get()
             kind = event[0]
-            if kind == "read":
+            if kind == "read" and self._duplex:
+                self._read_aside(event[1])
+            elif kind == "read":
                 self._read(event[1])
             elif kind == "http.response.early_hint":
                 self.environ[keys.EARLY_HINTS](
@@ -267,10 +276,27 @@ class _Request(object):
             else:
                 return event
 
+    def _read_aside(self, future):
+        """Full duplex: reads wait for the client on a thread of their
+        own, so the response goes on meanwhile."""
+        if self._reads is None:
+            self._reads = _Queue()
+            reader = threading.Thread(target=self._read_all,
+                                      name="wsgi-ng-asgi-body")
+            reader.daemon = True
+            reader.start()
+        self._reads.put(future)
+
+    def _read_all(self):
+        future = self._reads.get()
+        while future is not None:
+            self._read(future)
+            future = self._reads.get()
+
     def _read(self, future):
         try:
             size = _CHUNK if self._length is None else min(_CHUNK, self._length)
-            data = self.environ["wsgi.input"].read(size) if size else b""
+            data = self._reader(size) if size else b""
         except Exception as error:
             log.debug("reading the request body failed: %s", error)
             message = {"type": "http.disconnect"}
@@ -330,6 +356,8 @@ class _Request(object):
     def _end(self):
         """The response is complete: the app's receive says disconnect."""
         self.loop.call_soon_threadsafe(self._disconnected)
+        if self._reads is not None:
+            self._reads.put(None)
 
     def close(self):
         """The host closed the response: early means the client left."""
@@ -371,10 +399,7 @@ class _Session(object):
         self.start_response = start_response
         self.session = environ.get(keys.WEBSOCKET)
         self.scope = asgi_scope(environ, "websocket", state)
-        self.scope["subprotocols"] = list(self.session.subprotocols) \
-            if self.session is not None else [
-                name.strip() for name in environ.get(
-                    "HTTP_SEC_WEBSOCKET_PROTOCOL", "").split(",") if name.strip()]
+        self.scope["subprotocols"] = list(self.session.subprotocols)
         self.scope["extensions"] = {"websocket.http.response": {}}
         self.app = bridge.app
         self.loop = LOOP.loop
@@ -409,9 +434,6 @@ class _Session(object):
         while True:
             kind, message = self.events.get()
             if kind == "websocket.accept" and not accepted:
-                if self.session is None:
-                    return self._answer("501 Not Implemented",
-                                        b"no WebSocket on this host\n")
                 self.session.accept(message.get("subprotocol"), [
                     (n.decode("latin-1"), v.decode("latin-1"))
                     for n, v in message.get("headers", [])])
