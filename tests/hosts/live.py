@@ -141,6 +141,8 @@ PORT_BOUND = ("mod_wsgi", "mod_wsgi-h2", "mod_wsgi-embedded-h2", "granian")
 
 #: Servers pip compiles per interpreter; tox says where with WSGI_NG_C_SERVERS.
 C_BUILT = ("uwsgi", "mod_wsgi")
+#: ASGI servers; tox installs them where it sets WSGI_NG_ASGI_SERVERS.
+ASGI = ("uvicorn", "httptools", "hypercorn", "daphne", "granian")
 
 
 def require(name):
@@ -152,6 +154,8 @@ def require(name):
     reason = "%s is not installed: pip install %s" % (name, package)
     if package in C_BUILT and not os.environ.get("WSGI_NG_C_SERVERS"):
         pytest.skip(reason + " (tox builds it on 2.7, 3.6, 3.11 and 3.13 only)")
+    if package in ASGI and not os.environ.get("WSGI_NG_ASGI_SERVERS"):
+        pytest.skip(reason + " (tox installs it on 3.9, 3.11 and 3.13 only)")
     if os.environ.get("WSGI_NG_REQUIRE_SERVERS"):
         pytest.fail(reason)
     pytest.skip(reason)

@@ -10,7 +10,7 @@ import time
 
 import pytest
 from wsproto.connection import Connection, ConnectionType
-from wsproto.events import CloseConnection, TextMessage
+from wsproto.events import TextMessage
 
 from h2client import H2Client
 from live import WAIT, LiveServer

@@ -8,7 +8,6 @@ import json
 import os
 import time
 
-import h11
 import pytest
 from wsproto.connection import Connection, ConnectionState, ConnectionType
 from wsproto.events import BytesMessage, CloseConnection, TextMessage

@@ -99,4 +99,3 @@ class AsgiChannel(object):
         self._inbox.end(MessageTooBig(
             "a WebSocket message exceeded %d bytes; the session was closed "
             "with 1009" % self.max_message_size))
-

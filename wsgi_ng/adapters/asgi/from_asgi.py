@@ -509,4 +509,3 @@ def _resolve(future, value):
 def _length(environ):
     value = environ.get("CONTENT_LENGTH", "")
     return int(value) if value.strip() else None
-

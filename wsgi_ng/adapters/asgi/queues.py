@@ -155,4 +155,3 @@ def cancelled(task):
     """Cancel the loop *task* (if any) without waiting for it."""
     if task is not None and not task.done():
         task.cancel()
-

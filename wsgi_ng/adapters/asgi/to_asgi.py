@@ -1,6 +1,6 @@
 """``to_asgi``: a wsgi-ng (or plain WSGI) app as an ASGI 3 app.
 
-    application = to_asgi(app)      # uvicorn/hypercorn/daphne/granian module:application
+    application = to_asgi(app)  # for uvicorn, hypercorn, daphne, granian
 
 Every request runs the app on a bounded thread pool (the reference
 server's), through the same ``Exchange`` the reference server uses, so
