@@ -178,6 +178,7 @@ class _Request(object):
         self._first_read = True
         self._length = _length(environ)
         self._disconnect = self.loop.create_future()
+        self._listening = False  # for ng.disconnected
         # full duplex: a line is passed on as soon as it is there (read()
         # would wait for a whole chunk)
         body = environ["wsgi.input"]
@@ -200,6 +201,12 @@ class _Request(object):
             if self._first_read:
                 self._first_read = False
                 return {"type": "http.request", "body": b"", "more_body": False}
+            if not self._listening:  # ask the host only when it matters
+                self._listening = True
+                gone = self.environ.get(keys.DISCONNECTED)
+                if gone is not None:
+                    gone.add_callback(lambda: self.loop.call_soon_threadsafe(
+                        self._disconnected))
             await self._disconnect
             return {"type": "http.disconnect"}
         self._first_read = False
@@ -224,11 +231,15 @@ class _Request(object):
                 await taken
             else:
                 self.events.put(("body", head, message, None))
+                self._disconnected()  # the response is complete
         elif kind in ("http.response.trailers", "http.response.early_hint",
                       "http.response.push"):
             self.events.put((kind, message))
         else:
             raise RuntimeError("unexpected ASGI message %r" % kind)
+
+    def _begin(self):
+        self.loop.create_task(self._main())
 
     async def _main(self):
         try:
@@ -245,15 +256,11 @@ class _Request(object):
 
     # -- the host's thread ------------------------------------------------
     def run(self):
-        self.environ.get(keys.DISCONNECTED) and \
-            self.environ[keys.DISCONNECTED].add_callback(
-                lambda: self.loop.call_soon_threadsafe(self._disconnected))
-        self.task = LOOP.run(self._main())
+        self.loop.call_soon_threadsafe(self._begin)
         event = self._next_output()
         if event[0] == "body" and event[3] is None and not (
                 event[1] or {}).get("trailers"):  # the whole response at once
             self._start(event[1])
-            self._end()
             return [event[2].get("body", b"")]
         return _Streaming(self._stream(event), self)
 
