@@ -41,6 +41,9 @@ def test_push_chain_push_then_103_then_link_then_dropped():
     context = RequestContext(push=push, early_hints=hints)
     assert context.push("/a.js") == "early_hint"
     assert pushed == [("/a.js", [])]
+    assert hinted == []  # collected: the 103 goes out with the final head
+    assert context.final_headers([]) == [
+        ("Link", "</a.js>; rel=preload; as=script")]  # and is repeated
     assert hinted == [([("Link", "</a.js>; rel=preload; as=script")],)]
 
     linking = RequestContext()
@@ -79,12 +82,51 @@ def test_early_hints_fold_link_headers_when_no_103_is_possible():
     assert context.early_hints([("Link", "</g>")]) is False  # too late
 
 
-def test_early_hints_go_out_when_the_host_can():
+def test_early_hints_go_out_at_once_with_the_pushes_collected_so_far():
     hints, hinted = recorder(True)
     context = RequestContext(early_hints=hints)
+    assert context.push("/a.css") == context.push("/b.js") == "early_hint"
     assert context.early_hints([("Link", "</s.css>; rel=preload")]) is True
-    assert context.hints_sent == [[("Link", "</s.css>; rel=preload")]]
-    assert context.final_headers([]) == []
+    assert hinted == [([("Link", "</a.css>; rel=preload; as=style"),
+                        ("Link", "</b.js>; rel=preload; as=script"),
+                        ("Link", "</s.css>; rel=preload")],)]  # one 103
+    assert context.push("/c.css") == "early_hint"
+    assert context.early_hints([]) is True  # sends what was collected
+    assert context.early_hints([]) is False  # nothing left to send
+    assert context.hints_sent == [hinted[0][0], [
+        ("Link", "</c.css>; rel=preload; as=style")]]
+    assert context.final_headers([]) == [  # RFC 8297: repeat them
+        ("Link", "</a.css>; rel=preload; as=style"),
+        ("Link", "</b.js>; rel=preload; as=script"),
+        ("Link", "</s.css>; rel=preload"),
+        ("Link", "</c.css>; rel=preload; as=style")]
+    assert len(hinted) == 2  # nothing new for the final head to send
+
+
+def test_several_pushes_before_the_headers_make_one_103():
+    hints, hinted = recorder(True)
+    context = RequestContext(early_hints=hints)
+    for path in ("/a.css", "/b.css", "/c.woff2"):
+        assert context.push(path) == "early_hint"
+    context.final_headers([("Content-Type", "text/html")])
+    assert len(hinted) == 1 and len(hinted[0][0]) == 3
+
+
+def test_http1_trailers_never_promised_with_a_content_length():
+    late = RequestContext(trailers=True, trailers_need_chunking=True)
+    assert late.final_headers([("Content-Length", "5")]) == [
+        ("Content-Length", "5")]
+    assert late.send_trailers([("X-Sum", "1")]) is False
+    early = RequestContext(trailers=True, trailers_need_chunking=True)
+    assert early.send_trailers([("X-Sum", "1")]) is True
+    # promised before the head: the length goes, the body is chunked
+    assert early.final_headers([("Content-Length", "5"), ("X-A", "1")]) == [
+        ("X-A", "1")]
+    assert early.trailers == [("X-Sum", "1")]
+    http2 = RequestContext(trailers=True)
+    assert http2.final_headers([("Content-Length", "5")]) == [
+        ("Content-Length", "5")]
+    assert http2.send_trailers([("X-Sum", "1")]) is True
 
 
 def test_trailers_only_while_possible_and_before_the_end():

@@ -7,7 +7,7 @@ from wsgi_ng import keys
 from wsgi_ng.demo import app as demo_app
 from wsgi_ng.host import RequestContext
 from wsgi_ng.lint import LintError, LintMiddleware, LintWarning
-from wsgi_ng.testing import PROFILES, Client
+from wsgi_ng.testing import PROFILES, Client, WebSocketDenied
 
 
 def ok(environ, start_response):
@@ -151,7 +151,41 @@ def test_accept_then_start_response():
     with pytest.raises(LintError) as error:
         with ws_client(app).websocket("/ws"):
             pass
-    assert "app: start_response() after ng.websocket.accept()" in str(error.value)
+    assert "app: start_response('200 OK') after ng.websocket.accept()" in \
+        str(error.value)
+
+
+@pytest.mark.parametrize("extra_call", [False, True])
+def test_accept_then_a_frameworks_101_once(extra_call):
+    """How Django and werkzeug end every view; a second call is an error."""
+    def app(environ, start_response):
+        ws = environ[keys.WEBSOCKET]
+        ws.accept()
+        ws.send(ws.receive())
+        start_response("101 Switching Protocols", [("Upgrade", "websocket")])
+        if extra_call:
+            start_response("101 Switching Protocols", [])
+        return [b""]
+    if not extra_call:
+        with ws_client(app).websocket("/ws") as ws:
+            ws.send(u"hi")
+            assert ws.receive() == u"hi"
+        return
+    with pytest.raises(LintError) as error:
+        with ws_client(app).websocket("/ws") as ws:
+            ws.send(u"hi")
+            ws.receive()
+    assert "only one 101" in str(error.value)
+
+
+def test_close_before_accept_is_a_denial():
+    def app(environ, start_response):
+        environ[keys.WEBSOCKET].close()
+        return []
+    with pytest.raises(WebSocketDenied) as denied:
+        with ws_client(app).websocket("/ws"):
+            pass
+    assert denied.value.response.status_code == 403
 
 
 def test_start_response_then_accept():

@@ -239,7 +239,7 @@ def test_body_after_accept_is_an_error():
     with pytest.raises(StateError) as error:
         with Client(app).websocket("/ws"):
             pass
-    assert "empty body" in str(error.value)
+    assert "empty iterable" in str(error.value)
 
 
 def test_start_response_after_accept_is_an_error():

@@ -221,6 +221,47 @@ def test_iteration_stops_at_close(pair):
     assert list(session) == [u"a", u"b"]
 
 
+def test_iteration_stops_the_same_way_for_a_message_too_big(pair):
+    session, peer = pair
+    peer.send(TextMessage(data=u"a"))
+    peer.send(BytesMessage(data=b"x" * 2048))  # the limit is 1024
+    assert list(session) == [u"a"] and session.close_code == 1009
+
+
+def test_send_text_and_send_bytes_never_mix_up_the_kinds(pair):
+    session, peer = pair
+    session.send_text(u"caf\u00e9")
+    session.send_text("native")  # text on 3.x; UTF-8 bytes taken as text on 2.7
+    session.send_bytes(b"\x00")
+    session.send_bytes(bytearray(b"\x01"))
+    session.send_bytes(memoryview(b"\x02"))
+    kinds = []
+    while len(kinds) < 5:
+        kinds.extend((type(e).__name__, e.data) for e in peer.events())
+    assert kinds == [("TextMessage", u"caf\u00e9"), ("TextMessage", u"native"),
+                     ("BytesMessage", b"\x00"), ("BytesMessage", b"\x01"),
+                     ("BytesMessage", b"\x02")]
+    for wrong in (lambda: session.send_text(42),
+                  lambda: session.send_bytes(u"text")):
+        with pytest.raises(BodyError):
+            wrong()
+
+
+def test_timeout_and_connection_closed_are_also_builtin_errors(pair):
+    """Framework code written for sockets catches these already."""
+    session, peer = pair
+    with pytest.raises(socket.timeout):
+        session.receive(0.01)
+    with pytest.raises(EnvironmentError):  # IOError / OSError
+        peer.send(CloseConnection(code=1000))
+        session.receive(WAIT)
+    if str is not bytes:
+        with pytest.raises(TimeoutError):  # noqa: F821 (Python 3)
+            raise Timeout("x")
+        with pytest.raises(ConnectionError):  # noqa: F821
+            raise ConnectionClosed(1000)
+
+
 class TestHandshake(object):
     def session(self, offered=("chat",)):
         self.calls = []
@@ -245,21 +286,43 @@ class TestHandshake(object):
 
     def test_use_before_accept_is_a_state_error(self):
         session = self.session()
-        for call in (lambda: session.send(u"x"), session.receive, session.close):
+        for call in (lambda: session.send(u"x"), session.receive,
+                     session.ping, lambda: session.send_text(u"x")):
             with pytest.raises(StateError):
                 call()
         assert session.close_code is None and not session.closed
 
-    def test_deny_then_accept_and_accept_then_deny(self):
+    def test_a_denial_by_status_then_accept_is_a_state_error(self):
         denied = self.session()
-        denied.deny()
-        assert denied.closed
+        assert denied.on_start_response("403 Forbidden") is False
+        assert denied.closed and not denied.refused
         with pytest.raises(StateError):
             denied.accept()
-        accepted = self.session()
-        accepted.accept()
+
+    def test_close_before_accept_is_a_denial_the_host_answers(self):
+        session = self.session()
+        session.close(1008, "no")
+        assert session.closed and session.refused and self.calls == []
+        session.close()  # idempotent
         with pytest.raises(StateError):
-            accepted.deny()
+            session.accept()
+        # a framework's 101 is ignored: the host's 403 stands ...
+        assert session.on_start_response("101 Switching Protocols") is True
+        assert session.refused
+        # ... while an HTTP answer of the app's own replaces it
+        other = self.session()
+        other.close()
+        assert other.on_start_response("401 Unauthorized") is False
+        assert not other.refused
+
+    def test_after_accept_only_one_101_is_allowed(self):
+        session = self.session()
+        session.accept()
+        assert session.on_start_response("101 Switching Protocols") is True
+        for status in ("101 Switching Protocols", "200 OK", "403 Forbidden"):
+            with pytest.raises(StateError) as error:
+                session.on_start_response(status)
+            assert "101" in str(error.value)
 
     def test_accept_headers_are_validated(self):
         with pytest.raises(LocalProtocolError):

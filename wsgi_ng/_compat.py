@@ -7,6 +7,7 @@ combined across 2.7 and 3.x, so both branches below are measured.
 import errno
 import os
 import select
+import socket
 import threading
 import time
 
@@ -68,6 +69,19 @@ def wait_readable(sock, timeout):
                 raise
 
 
+# The builtin exceptions framework code already catches for a timed-out
+# wait and for a connection that ended (see ``errors``); the Python 3 names
+# are unknown to 2.7 (and to flake8 there).
+if PY2:
+    TimeoutBase, ConnectionErrorBase = socket.timeout, IOError
+else:
+    ConnectionErrorBase = ConnectionError  # noqa: F821
+    if socket.timeout is TimeoutError:  # noqa: F821 (3.10+)
+        TimeoutBase = socket.timeout
+    else:
+        class TimeoutBase(socket.timeout, TimeoutError):  # noqa: F821
+            """``socket.timeout`` and ``TimeoutError``, one since 3.10."""
+
 if PY2:
     from urllib import unquote as _unquote_to_native
 else:
@@ -87,13 +101,11 @@ def socket_from_fd(fd):
     """A socket object for an inherited listening descriptor *fd*, of
     whatever address family it has."""
     if PY2:
-        import socket
         probe = socket.fromfd(fd, socket.AF_INET, socket.SOCK_STREAM)
         family = socket.AF_INET6 if len(probe.getsockname()) == 4 \
             else socket.AF_INET
         probe.close()
         return socket.socket(_sock=socket.fromfd(fd, family, socket.SOCK_STREAM))
-    import socket
     return socket.socket(fileno=fd)
 
 

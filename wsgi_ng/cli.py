@@ -14,12 +14,17 @@ from wsgi_ng._compat import socket_from_fd
 from wsgi_ng.demo import app as demo_app
 from wsgi_ng.lifecycle import LifespanError
 from wsgi_ng.lint import LintMiddleware
-from wsgi_ng.testing import PROFILES, Client, WebSocketDenied
+from wsgi_ng.testing import DESCRIPTIONS, PROFILES, Client, WebSocketDenied
+from wsgi_ng.websocket import DEFAULT_MAX_MESSAGE_SIZE
 
 
 def run_demo(out):
     """Run the showcase app on every host profile and print what happened:
     the same app, full on HTTP/2 and degraded on plain WSGI."""
+    print("The showcase app on simulated hosts, in this process "
+          "(wsgi_ng.testing profiles):", file=out)
+    for profile in sorted(PROFILES):
+        print("  %-12s %s" % (profile, DESCRIPTIONS[profile]), file=out)
     for profile in sorted(PROFILES):
         client = Client.for_profile(LintMiddleware(demo_app), profile)
         page = client.get("/")
@@ -76,6 +81,9 @@ def add_server_options(parser):
            help="seconds an idle connection stays open (default 5)")
     option("--max-body-size", type=int, default=1024 ** 3,
            help="largest request body in bytes (default 1 GiB)")
+    option("--max-message-size", type=int, default=DEFAULT_MAX_MESSAGE_SIZE,
+           help="largest WebSocket message in bytes; larger ones close the "
+           "session with 1009 (default 16 MiB)")
     option("--max-connections", type=int, default=1000)
     option("--threads", type=int, default=64,
            help="threads running app calls; WebSocket sessions get their "
@@ -110,7 +118,8 @@ def run_server(app, args, watch=()):
     config = server_module.Config(
         graceful_timeout=args.graceful_timeout,
         keep_alive_timeout=args.keep_alive, max_body_size=args.max_body_size,
-        max_connections=args.max_connections, threads=args.threads)
+        max_connections=args.max_connections, threads=args.threads,
+        max_message_size=args.max_message_size)
     tls = server_module.tls_context(args.certfile, args.keyfile or args.certfile) \
         if args.certfile else None
     supervised = reloader.inherited_fds()  # the supervisor bound them
@@ -209,6 +218,10 @@ def main(argv=None):
     _setup_logging(args)
     if args.command == "demo":
         run_demo(sys.stdout)
+        if not args.report_only:
+            print("\nNow serving it for real over HTTP/1.1, HTTP/2 and "
+                  "WebSocket: open the address below in a browser; Ctrl+C "
+                  "stops.", file=sys.stdout)
         sys.stdout.flush()
         return 0 if args.report_only else run_server(demo_app, args)
     return serve(args, argv)

@@ -5,8 +5,13 @@ Modelled on h11: a single base, split by *who* broke the rules.  A
 host using this library) did something the contract forbids: fix the code.
 A ``RemoteProtocolError`` means the peer sent something invalid: log it,
 close what it broke, keep serving.  ``ConnectionClosed`` and ``Timeout`` are
-ordinary outcomes, not bugs, so they sit directly under the base.
+ordinary outcomes, not bugs, so they sit directly under the base; they
+also derive from the builtin exceptions code written for sockets already
+catches (``socket.timeout`` / ``TimeoutError``, ``IOError`` /
+``ConnectionError``), so a framework's ``except OSError`` sees a session
+that ended.
 """
+from wsgi_ng._compat import ConnectionErrorBase, TimeoutBase
 
 
 class WsgiNgError(Exception):
@@ -41,7 +46,7 @@ class MessageTooBig(RemoteProtocolError):
     """
 
 
-class ConnectionClosed(WsgiNgError):
+class ConnectionClosed(WsgiNgError, ConnectionErrorBase):
     """The WebSocket session is closed; ``code`` and ``reason`` say how.
 
     Raised by ``receive()`` once the peer has closed and by ``send()`` on a
@@ -59,5 +64,5 @@ class ConnectionClosed(WsgiNgError):
             self.code, " (%s)" % self.reason if self.reason else "")
 
 
-class Timeout(WsgiNgError):
+class Timeout(WsgiNgError, TimeoutBase):
     """A bounded wait (``receive(timeout=...)``) ran out; nothing is lost."""

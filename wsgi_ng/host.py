@@ -13,9 +13,17 @@ A host's part:
    websocket=..., full_duplex=...)`` from its real abilities;
 2. ``install(environ)`` before calling the app;
 3. pass the app's headers through ``final_headers()`` just before sending
-   them (this folds in ``Link`` hints and closes the window for them);
+   them (this sends the hints still collected as one 103, folds every hint
+   into ``Link`` headers and closes the window for them);
 4. call ``end_body()`` when the body iterable is exhausted and send
    ``trailers`` if there are any.
+
+Browsers act on the first 103 of a response only (Chrome ignores every
+later one, and any 103 over HTTP/1.1), and repeat nothing a 103 said unless
+the final response says it too (RFC 8297).  So hints from ``ng.push`` are
+collected and leave as one 103 when the app calls ``ng.early_hints`` (with
+more headers, or none) or when the final headers go out, and every hint is
+also a ``Link`` header of the final response.
 """
 import posixpath
 
@@ -23,7 +31,7 @@ from wsgi_ng import keys
 from wsgi_ng._compat import is_native
 from wsgi_ng.errors import HeaderError, StateError
 from wsgi_ng.lifecycle import Disconnected
-from wsgi_ng.validate import check_header, check_headers
+from wsgi_ng.validate import clean_header, clean_headers
 
 #: ``as=`` values browsers need to use a preload, by file extension.
 _PRELOAD_AS = {
@@ -58,13 +66,13 @@ def preload_link(path):
 
 
 def _check_hint_headers(headers, what):
-    """The header list an ``ng.`` callable was given, validated; a tuple of
-    pairs is accepted as well as a list."""
+    """The header list an ``ng.`` callable was given, validated and cleaned
+    (``validate.clean_headers``); a tuple of pairs is accepted as well as a
+    list."""
     if headers is None:
         return []
     headers = list(headers) if type(headers) is tuple else headers
-    check_headers(headers, what="%s headers" % what)
-    return headers
+    return clean_headers(headers, what="%s headers" % what)
 
 
 class RequestContext(object):
@@ -73,18 +81,23 @@ class RequestContext(object):
     ``push(path, headers) -> bool``: send a PUSH_PROMISE; False when the
     client refused push for now.  ``early_hints(headers) -> bool``: send a
     103; False when it could not go out.  ``trailers``: whether trailers can
-    be sent for this response.  ``websocket``: the session object when this
-    request is a handshake the host can accept.  ``disconnected``: the
-    ``Disconnected`` the host sets when the client goes, when it watches
-    for that.  Callables left as ``None`` are capabilities the host lacks;
-    the spec's fallbacks take over.
+    be sent for this response; with ``trailers_need_chunking`` (HTTP/1.1)
+    only in a chunked body, so a ``Content-Length`` rules them out -- or is
+    dropped when the app asked for trailers before its headers went out.
+    ``websocket``: the session object when this request is a handshake the
+    host can accept.  ``disconnected``: the ``Disconnected`` the host sets
+    when the client goes, when it watches for that.  Callables left as
+    ``None`` are capabilities the host lacks; the spec's fallbacks take over.
     """
 
     def __init__(self, push=None, early_hints=None, trailers=False,
-                 websocket=None, full_duplex=False, disconnected=None):
+                 websocket=None, full_duplex=False,
+                 trailers_need_chunking=False, disconnected=None):
         self._push = push
         self._early_hints = early_hints
         self._trailers_possible = bool(trailers)
+        self._trailers_need_chunking = trailers_need_chunking
+        self._pending_hints = []  # Link headers for the next 103
         self.websocket = websocket
         features = set()
         if push is not None:
@@ -138,7 +151,7 @@ class RequestContext(object):
         if not is_native(path) or not path.startswith("/"):
             raise HeaderError("ng.push() takes an absolute path as a native "
                               "str, like '/app.css'; got %r" % (path,))
-        check_header("Link", path)
+        clean_header("Link", path)
         headers = _check_hint_headers(headers, "ng.push()")
         result = self._deliver_push(path, headers)
         self.pushes.append((path, headers, result))
@@ -151,26 +164,32 @@ class RequestContext(object):
         if self.headers_sent:
             return keys.DROPPED
         link = preload_link(path)
-        if self._send_hint([("Link", link)]):
-            return keys.EARLY_HINT
         self.links.append(link)
-        return keys.LINK
+        if self._early_hints is None:
+            return keys.LINK
+        self._pending_hints.append(("Link", link))  # the next 103 takes it
+        return keys.EARLY_HINT
 
     def early_hints(self, headers):
-        """``ng.early_hints``: send a 103, or keep its ``Link`` headers for
-        the final response.  Returns whether a 103 went out."""
+        """``ng.early_hints``: send a 103 with *headers* and every hint
+        collected from ``ng.push`` (see the module's doc); ``Link`` headers
+        are repeated in the final response, and kept for it when no 103 can
+        go out.  Returns whether a 103 went out."""
         headers = _check_hint_headers(headers, "ng.early_hints()")
         if self.headers_sent:
             return False
-        if self._send_hint(headers):
-            return True
         self.links.extend(v for n, v in headers if n.lower() == "link")
-        return False
-
-    def _send_hint(self, headers):
-        if self._early_hints is None or not self._early_hints(headers):
+        if self._early_hints is None:
             return False
-        self.hints_sent.append(headers)
+        self._pending_hints.extend(headers)
+        return self._flush_hints()
+
+    def _flush_hints(self):
+        """Send the collected hints as one 103; whether one went out."""
+        hints, self._pending_hints = self._pending_hints, []
+        if not hints or not self._early_hints(hints):
+            return False
+        self.hints_sent.append(hints)
         return True
 
     def send_trailers(self, headers):
@@ -188,14 +207,30 @@ class RequestContext(object):
 
     # -- the host's side ----------------------------------------------------
     def final_headers(self, headers):
-        """Return the response headers to send, with ``Link`` hints folded
-        in; from now on hints can no longer become headers."""
+        """Return the response headers to send: collected hints go out as a
+        103 first, every hint is folded in as a ``Link`` header, and a
+        ``Content-Length`` that would rule out trailers is settled (see the
+        class's doc).  From now on hints can no longer become headers."""
         if self.headers_sent:
             raise StateError("final_headers() called twice")
+        if self._pending_hints:
+            self._flush_hints()
         self.headers_sent = True
+        if self._trailers_need_chunking and self._trailers_possible:
+            headers = self._settle_length(headers)
         if not self.links:
             return headers
         return headers + [("Link", link) for link in self.links]
+
+    def _settle_length(self, headers):
+        """HTTP/1.1 carries trailers only in a chunked body."""
+        if not any(name.lower() == "content-length" for name, _ in headers):
+            return headers
+        if not self.trailers:
+            self._trailers_possible = False  # later calls return False
+            return headers
+        # trailers promised before the headers: chunk the body instead
+        return [(n, v) for n, v in headers if n.lower() != "content-length"]
 
     def gone(self):
         """The host found out the client has gone (e.g. a write failed)."""

@@ -9,8 +9,9 @@ spirit of ``wsgiref.validate`` and werkzeug's ``LintMiddleware``.  It checks
 * the app: status and headers (native strings, no CR/LF, nothing
   connection-specific on HTTP/2), bytes-only body blocks, one
   ``start_response`` unless ``exc_info`` is passed, no ``start_response``
-  after ``accept()`` and no ``accept()`` after ``start_response``, an empty
-  body after ``accept()``, and trailers only before the body ends.
+  after ``accept()`` but the single ``101`` frameworks send, no
+  ``accept()`` after ``start_response``, an empty body after ``accept()``,
+  and trailers only before the body ends.
 
 Contract violations raise ``LintError`` naming the guilty side ("app:" or
 "host:"); legal but suspicious use emits a ``LintWarning``.
@@ -20,7 +21,7 @@ import warnings
 from wsgi_ng import keys
 from wsgi_ng.errors import LocalProtocolError
 from wsgi_ng.iterables import WrappedBody
-from wsgi_ng.validate import check_body_block, check_headers, check_status
+from wsgi_ng.validate import check_body_block, check_status, clean_headers
 
 _CALLABLES = (keys.PUSH, keys.EARLY_HINTS, keys.SEND_TRAILERS)
 _SESSION_API = ("subprotocols", "accept", "receive", "send", "ping", "close")
@@ -79,20 +80,27 @@ class _Request(object):
         self.http2 = environ.get("SERVER_PROTOCOL", "").startswith("HTTP/2")
         self.status = None
         self.accepted = False
+        self.refused = False  # closed before accept()
+        self.framework_answer = False  # the one 101 after accept() was made
         self.headers_out = False  # a non-empty block went out: headers sent
         self.body_ended = False
 
     def start_response(self, status, headers, exc_info=None):
-        if self.accepted:
-            _fail("app", "start_response() after ng.websocket.accept(): an "
-                  "accepted WebSocket has no HTTP response")
+        if self.accepted or (self.refused and status[:4] == "101 "):
+            if status[:4] != "101 " or self.framework_answer:
+                _fail("app", "start_response(%r) after ng.websocket.accept(): "
+                      "an accepted WebSocket has no HTTP response; only one "
+                      "101 is allowed" % (status,))
+            self.framework_answer = True
+            return self.start_response_host(status, headers, exc_info)
+        self.refused = False
         if self.status is not None and exc_info is None:
             _fail("app", "start_response() called twice without exc_info")
         check_status(status)
         if status.startswith("1"):
             _fail("app", "%r is not a final status; send 103 with "
                   "environ['ng.early_hints']" % status)
-        check_headers(headers, http2=self.http2)
+        clean_headers(headers, http2=self.http2)
         self.status = status
         write = self.start_response_host(status, headers, exc_info)
 
@@ -117,6 +125,11 @@ class _LintedWebSocket(object):
                   % self._request.status)
         self._session.accept(subprotocol, headers)
         self._request.accepted = True
+
+    def close(self, code=1000, reason=""):
+        if not self._request.accepted and self._request.status is None:
+            self._request.refused = True
+        self._session.close(code, reason)
 
     def __getattr__(self, name):
         return getattr(self._session, name)
@@ -175,10 +188,11 @@ class _LintedBody(WrappedBody):
         request = self._request
         for block in self._result:
             check_body_block(block)
-            if request.accepted and block:
-                _fail("app", "an app that accepted a WebSocket must return an "
-                      "empty iterable, it produced %r" % block[:40])
-            if not request.accepted and request.status is None:
+            if (request.accepted or request.refused) and block:
+                _fail("app", "an app that accepted or closed a WebSocket must "
+                      "return an empty iterable, it produced %r" % block[:40])
+            if not (request.accepted or request.refused) and \
+                    request.status is None:
                 _fail("app", "body block produced before start_response()")
             request.headers_out = request.headers_out or bool(block)
             yield block

@@ -3,9 +3,9 @@ once wsgi-ng is installed.
 
 Define a fixture named ``ng_app`` that returns your WSGI/wsgi-ng app, then:
 
-* ``ng_client`` -- a ``wsgi_ng.testing.Client`` for a full HTTP/2 host;
+* ``ng_client`` -- a ``wsgi_ng.testing.Client`` for HTTP/2 as browsers use it;
 * ``ng_any_client`` -- the same test once per host profile in
-  ``wsgi_ng.testing.PROFILES`` (full HTTP/2 down to plain WSGI), so one test
+  ``wsgi_ng.testing.PROFILES`` (HTTP/2 with push down to plain WSGI), so one test
   covers the full and every degraded path.
 
 Both wrap the app in ``wsgi_ng.lint.LintMiddleware``, so a contract
@@ -19,7 +19,7 @@ from wsgi_ng.testing import PROFILES, Client
 
 @pytest.fixture
 def ng_client(ng_app):
-    """A test client for *ng_app* on a full HTTP/2 host."""
+    """A test client for *ng_app* on HTTP/2 as browsers use it."""
     return Client(LintMiddleware(ng_app))
 
 

@@ -5,7 +5,8 @@ rules, the ``ng.`` keys built by ``wsgi_ng.host.RequestContext``, header and
 body checks from ``wsgi_ng.validate`` -- and can pretend to be different
 hosts, so one test can check both the full and the degraded path::
 
-    full = Client(app)                                    # HTTP/2, everything
+    browser = Client(app)                   # HTTP/2 as browsers use it: no push
+    full = Client.for_profile(app, "h2-push")             # HTTP/2, everything
     plain = Client(app, http_version="1.1", features=())  # no capabilities
 
 WebSocket sessions run the app in a thread and carry real, masked frames
@@ -28,12 +29,18 @@ from wsgi_ng.iterables import close_iterable
 from wsgi_ng.validate import check_body_block, check_start_response
 from wsgi_ng.websocket import (
     DEFAULT_MAX_MESSAGE_SIZE, FrameChannel, SocketStream, WebSocket,
+    finish_session, refuse_body,
 )
 
+#: Every capability an in-process client can offer: it never leaves, so it
+#: has no ``disconnect`` to report.
+_EVERY_FEATURE = keys.ALL_FEATURES - frozenset([keys.FEATURE_DISCONNECT])
 #: Named host profiles: keyword arguments for ``Client``.
 PROFILES = {
-    # An HTTP/2 host with every capability (the reference server).
+    # HTTP/2 as browsers use it: Chrome, Firefox and curl turn push off.
     "h2": {"http_version": "2"},
+    # HTTP/2 with a client that accepts pushes: every capability.
+    "h2-push": {"http_version": "2", "features": _EVERY_FEATURE},
     # An HTTP/1.1 host with WebSocket, 103 and TE-gated trailers.
     "h1": {"http_version": "1.1"},
     # A plain WSGI server seen through the shim: only a socket to take over.
@@ -42,10 +49,25 @@ PROFILES = {
     # A host that offers nothing beyond PEP 3333.
     "plain": {"http_version": "1.1", "features": ()},
 }
-_DEFAULT_FEATURES = {
-    "2": keys.ALL_FEATURES - {keys.FEATURE_DISCONNECT},
+#: What each profile stands for, in a phrase (the demo prints them).
+DESCRIPTIONS = {
+    "h2": "HTTP/2 as browsers use it (push turned off)",
+    "h2-push": "HTTP/2 with a client that accepts pushes",
+    "h1": "HTTP/1.1 on a wsgi-ng server",
+    "h1-degraded": "a plain WSGI server through to_wsgi (socket takeover only)",
+    "plain": "a WSGI server offering nothing beyond PEP 3333",
+}
+#: What each protocol can offer at most ...
+_POSSIBLE_FEATURES = {
+    "2": _EVERY_FEATURE,
     "1.1": frozenset([keys.FEATURE_WEBSOCKET, keys.FEATURE_EARLY_HINTS,
                       keys.FEATURE_TRAILERS]),
+}
+#: ... and what a client gets by default: HTTP/2 as browsers speak it,
+#: with push turned off (SETTINGS_ENABLE_PUSH = 0).
+_DEFAULT_FEATURES = {
+    "2": _EVERY_FEATURE - frozenset([keys.FEATURE_PUSH]),
+    "1.1": _POSSIBLE_FEATURES["1.1"],
 }
 
 
@@ -113,10 +135,12 @@ class _Exchange(object):
         self._chunks = []
 
     def start_response(self, status, headers, exc_info=None):
-        check_start_response(status, headers, exc_info, self._status is not None,
-                             self.context.headers_sent, http2=self.http2)
-        if self.websocket is not None:
-            self.websocket.deny()
+        if self.websocket is not None and \
+                self.websocket.on_start_response(status):
+            return refuse_body  # a framework's 101 after accept(): ignored
+        headers = check_start_response(
+            status, headers, exc_info, self._status is not None,
+            self.context.headers_sent, http2=self.http2)
         self._status, self._headers = status, headers
         return self.write
 
@@ -167,9 +191,10 @@ class Client(object):
     """Drive a WSGI or wsgi-ng app in-process, as a chosen kind of host.
 
     *http_version* is ``"2"`` or ``"1.1"``; *features* the capabilities the
-    pretend host has (default: all the protocol allows).  On HTTP/1.1,
-    trailers are only offered when the request carries ``TE: trailers``, as
-    on the wire.
+    pretend host has (default: all the protocol allows, but push on HTTP/2,
+    which browsers turn off).  On HTTP/1.1, trailers are only offered when
+    the request carries ``TE: trailers`` and only in a chunked body, as on
+    the wire.
     """
 
     def __init__(self, app, http_version="2", features=None, scheme="http",
@@ -181,7 +206,10 @@ class Client(object):
         self.http_version = http_version
         self.features = frozenset(_DEFAULT_FEATURES[http_version]
                                   if features is None else features)
-        unknown = self.features - _DEFAULT_FEATURES[http_version]
+        if keys.FEATURE_DISCONNECT in self.features:
+            raise ValueError("the test client cannot offer disconnect: its "
+                             "client never leaves")
+        unknown = self.features - _POSSIBLE_FEATURES[http_version]
         if unknown:
             raise ValueError("HTTP/%s cannot offer %s" % (
                 http_version, ", ".join(sorted(unknown))))
@@ -284,7 +312,8 @@ class Client(object):
             early_hints=(early_hints if keys.FEATURE_EARLY_HINTS
                          in self.features else None),
             trailers=trailers, websocket=websocket,
-            full_duplex=keys.FEATURE_FULL_DUPLEX in self.features)
+            full_duplex=keys.FEATURE_FULL_DUPLEX in self.features,
+            trailers_need_chunking=self.http_version == "1.1")
 
     @staticmethod
     def _record_hints(context, response):
@@ -344,7 +373,10 @@ class _WebSocketExchange(object):
             exchange = _Exchange(context, self.response, "GET", server_ws)
             result = self.client.app(self.environ, exchange.start_response)
             if server_ws is not None and server_ws.state is WebSocket.ACCEPTED:
-                self._finish_accepted(result)
+                finish_session(server_ws, result)
+            elif server_ws is not None and server_ws.refused:
+                close_iterable(result)  # closed before accept(): denied
+                self.response.status = "403 Forbidden"
             else:
                 consume(result, exchange)
         except BaseException:
@@ -354,15 +386,6 @@ class _WebSocketExchange(object):
             if server_ws is not None and server_ws.state is WebSocket.ACCEPTED:
                 server_ws.close(close_code)  # the host's duty if the app did not
             self._settled.set()
-
-    def _finish_accepted(self, result):
-        try:
-            for block in result:
-                if block:
-                    raise StateError("an app that accepted a WebSocket must "
-                                     "return an empty body, got %r" % block[:40])
-        finally:
-            close_iterable(result)
 
     def __enter__(self):
         client = self.client

@@ -12,9 +12,15 @@ from wsgi_ng.errors import BodyError, HeaderError, StateError
 
 # RFC 9110 section 5.6.2 token characters.
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-# Field values: any visible byte, space or tab; never CR, LF or NUL.
-_FORBIDDEN_IN_VALUE = re.compile(r"[\r\n\x00]")
-_STATUS = re.compile(r"^[1-9][0-9]{2} [^\r\n\x00]*$")
+# Field values (RFC 9110 section 5.5) are visible bytes, obs-text, spaces and
+# tabs: every other control character is invalid, CR, LF and NUL dangerous
+# (header injection), and h11 refuses some of the others outright.
+_FORBIDDEN_IN_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_STATUS = re.compile(r"^[1-9][0-9]{2} [^\x00-\x08\x0a-\x1f\x7f]*$")
+#: Whitespace around a field value is not part of it (RFC 9110 section 5.5);
+#: HTTP/2 forbids sending it (RFC 9113 section 8.2.1) and h11 refuses it.
+_OWS = " \t"
+_DIGITS = re.compile(r"^[0-9]+$")
 
 #: Response fields that are hop-by-hop in HTTP/1.1 and forbidden in HTTP/2
 #: (RFC 9113 section 8.2.2).  Lower-case.
@@ -31,12 +37,14 @@ def check_status(status):
     if not _STATUS.match(status):
         raise HeaderError(
             "status must look like '200 OK' (three digits, a space, a "
-            "reason without CR/LF), got %r" % (status,))
+            "reason without control characters), got %r" % (status,))
     return int(status[:3])
 
 
-def check_header(name, value):
-    """Validate one response header pair of native strings."""
+def clean_header(name, value):
+    """Validate one header pair of native strings; return the value to send,
+    without the whitespace around it (Django writes every ``Set-Cookie``
+    value with a leading space)."""
     if not (is_native(name) and is_native(value)):
         raise HeaderError(
             "header name and value must be native str, got %r: %r"
@@ -45,8 +53,9 @@ def check_header(name, value):
         raise HeaderError("invalid header name %r" % (name,))
     if _FORBIDDEN_IN_VALUE.search(value):
         raise HeaderError(
-            "header %r has a CR, LF or NUL in its value %r (header "
-            "injection)" % (name, value))
+            "header %r has a control character (CR, LF, NUL...) in its value "
+            "%r, which no protocol can carry (header injection?)"
+            % (name, value))
     if not PY2:
         try:
             value.encode("latin-1")
@@ -54,26 +63,61 @@ def check_header(name, value):
             raise HeaderError(
                 "header %r value %r is not latin-1; encode it (RFC 8187) "
                 "or percent-escape it" % (name, value))
+    return value.strip(_OWS)
 
 
-def check_headers(headers, http2=False, what="headers"):
-    """Validate a WSGI header list; on HTTP/2 also refuse connection-specific
-    fields, which an HTTP/2 peer must treat as malformed.  *what* names the
-    list in error messages (e.g. "ng.push() headers")."""
+def clean_headers(headers, http2=False, what="headers"):
+    """Validate a WSGI header list and return the list to send: the same
+    list, or a copy whose values lost the whitespace around them.
+
+    On HTTP/2 connection-specific fields are refused (an HTTP/2 peer must
+    treat them as malformed); on HTTP/1.1 a ``Transfer-Encoding`` other
+    than ``chunked`` is (the host frames the body and knows no other
+    coding).  A ``Content-Length`` must be digits, and agree with any other.
+    *what* names the list in error messages (e.g. "ng.push() headers").
+    """
     if type(headers) is not list:
         raise HeaderError(
             "%s must be a list of (name, value) tuples (PEP 3333), "
             "got %s" % (what, type(headers).__name__))
-    for item in headers:
+    cleaned = headers
+    length = coding = None
+    for index, item in enumerate(headers):
         if type(item) is not tuple or len(item) != 2:
             raise HeaderError("%s: %r is not a (name, value) tuple"
                               % (what, item))
-        check_header(*item)
-        if http2 and item[0].lower() in CONNECTION_SPECIFIC:
-            raise HeaderError(
-                "connection-specific header %r is not allowed on HTTP/2 "
-                "(RFC 9113 section 8.2.2); contain legacy apps with "
-                "wsgi_ng.shims.from_wsgi" % (item[0],))
+        name, value = item
+        clean = clean_header(name, value)
+        lower = name.lower()
+        if lower == "content-length":
+            if not _DIGITS.match(clean) or length not in (None, clean):
+                raise HeaderError("%s: header %r has the value %r, not one "
+                                  "number of bytes" % (what, name, value))
+            length = clean
+        elif lower in CONNECTION_SPECIFIC:
+            _check_connection_field(name, clean, http2, coding)
+            coding = clean if lower == "transfer-encoding" else coding
+        if clean is not value:
+            if cleaned is headers:
+                cleaned = list(headers)
+            cleaned[index] = (name, clean)
+    return cleaned
+
+
+def _check_connection_field(name, value, http2, coding):
+    """A hop-by-hop field from an app: never on HTTP/2; on HTTP/1.1 only a
+    single ``Transfer-Encoding: chunked`` (*coding*: one seen before)."""
+    if http2:
+        raise HeaderError(
+            "connection-specific header %r is not allowed on HTTP/2 "
+            "(RFC 9113 section 8.2.2); contain legacy apps with "
+            "wsgi_ng.shims.from_wsgi" % (name,))
+    if name.lower() == "transfer-encoding" and (
+            value.lower() != "chunked" or coding is not None):
+        raise HeaderError(
+            "header %r has the value %r, but the host frames the body itself "
+            "and can only chunk it, once; leave the header out"
+            % (name, value))
 
 
 def check_body_block(block):
@@ -91,6 +135,7 @@ def check_start_response(status, headers, exc_info, started, headers_sent,
     host: with ``exc_info`` once headers went out, that exception is
     re-raised; a second call without ``exc_info`` is an error; the status
     must be final (1xx go through ``ng.early_hints``) and the headers valid.
+    Returns the headers to send (see ``clean_headers``).
     """
     if exc_info is not None:
         try:
@@ -104,4 +149,4 @@ def check_start_response(status, headers, exc_info, started, headers_sent,
     if check_status(status) < 200:
         raise HeaderError("%r cannot be a final status; use "
                           "environ['ng.early_hints'] for 103" % status)
-    check_headers(headers, http2=http2)
+    return clean_headers(headers, http2=http2)

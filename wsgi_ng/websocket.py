@@ -29,16 +29,16 @@ from wsproto.events import (
     BytesMessage, CloseConnection, Message, Ping, TextMessage,
 )
 
-from wsgi_ng._compat import monotonic, text_type, wait_readable
+from wsgi_ng._compat import PY2, monotonic, text_type, wait_readable
 from wsgi_ng.errors import (
     BodyError, ConnectionClosed, LocalProtocolError, MessageTooBig,
     StateError, Timeout,
 )
 from wsgi_ng.iterables import close_iterable
-from wsgi_ng.validate import check_headers
+from wsgi_ng.validate import clean_headers
 
 #: Default cap on one reassembled message, in bytes (UTF-8 bytes for text).
-DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024
+DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
 #: How long ``close()`` waits for the peer's closing frame.
 DEFAULT_CLOSE_TIMEOUT = 5.0
 #: Close code for "no close frame was received" (never sent on the wire).
@@ -298,9 +298,13 @@ class WebSocket(object):
     """The app-facing session.  Same API on every host and Python version.
 
     Before ``accept()`` the opening handshake is pending: the app may accept
-    it, or deny it by calling ``start_response`` with an HTTP status (the
-    host then calls ``deny()``).  After ``accept()`` the app must not call
-    ``start_response`` and returns an empty iterable when done.
+    it, or deny it -- by calling ``start_response`` with an HTTP status, or
+    by calling ``close()``, which the host answers with a 403.  After
+    ``accept()`` the app returns an empty iterable when done; the one
+    ``start_response`` it may still make is a ``101``, which is how
+    frameworks (Django, werkzeug) answer every view, and which the host
+    ignores.  Hosts pass every ``start_response`` of the app through
+    ``on_start_response``.
     """
 
     PENDING, ACCEPTED, DENIED = "pending", "accepted", "denied"
@@ -309,8 +313,12 @@ class WebSocket(object):
         self.subprotocols = tuple(subprotocols)
         self.subprotocol = None
         self.state = self.PENDING
+        #: True when the app closed the session before accepting it and
+        #: gave no HTTP answer: the host sends a 403.
+        self.refused = False
         self._handshake = handshake
         self._channel = None
+        self._framework_answer = False  # the 101 after accept() was made
         #: Host-specific details (e.g. the HTTP version); informational.
         self.extra = dict(extra or {})
 
@@ -331,17 +339,28 @@ class WebSocket(object):
             raise LocalProtocolError(
                 "subprotocol %r was not offered by the client (offered: %s)"
                 % (subprotocol, ", ".join(self.subprotocols) or "none"))
-        headers = list(headers or [])
-        check_headers(headers)
+        headers = clean_headers(list(headers or []))
         self._channel = self._handshake(subprotocol, headers)
         self.state, self.subprotocol = self.ACCEPTED, subprotocol
 
-    def deny(self):
-        """Host hook: the app called ``start_response`` instead of accepting."""
-        if self.state is self.ACCEPTED:
-            raise StateError("start_response() after accept(): an accepted "
-                             "WebSocket has no HTTP response to start")
-        self.state = self.DENIED
+    def on_start_response(self, status):
+        """Host hook for each ``start_response`` call the app makes while
+        this session exists.  Returns True when the host must ignore the
+        call: the single ``101`` a framework answers with after ``accept()``
+        (or after ``close()`` before it); False when *status* denies the
+        handshake and the host sends it as an ordinary response.  Raises
+        ``StateError`` for any other call after ``accept()``."""
+        switching = status[:4] == "101 "
+        if self.state is self.ACCEPTED or (self.refused and switching):
+            if not switching or self._framework_answer:
+                raise StateError(
+                    "start_response(%r) after accept(): an accepted WebSocket "
+                    "has no HTTP response; the only call allowed is one "
+                    "101, as frameworks make" % (status,))
+            self._framework_answer = True
+            return True
+        self.state, self.refused = self.DENIED, False
+        return False
 
     def _open_channel(self):
         if self._channel is None:
@@ -361,16 +380,46 @@ class WebSocket(object):
         """Send a ping frame; the peer's pong is handled for you."""
         self._open_channel().ping(data)
 
+    def send_text(self, text):
+        """Send a text message.  A native ``str`` on 2.7 is taken as UTF-8
+        text, which ``send()`` would send as binary."""
+        if PY2 and isinstance(text, bytes):
+            try:
+                text = text.decode("utf-8")
+            except UnicodeDecodeError:
+                raise BodyError("send_text() got bytes that are not UTF-8")
+        if not isinstance(text, text_type):
+            raise BodyError("send_text() takes text, got %s"
+                            % type(text).__name__)
+        self._open_channel().send(text)
+
+    def send_bytes(self, data):
+        """Send a binary message (``bytes``, ``bytearray`` or
+        ``memoryview``); text is refused rather than encoded."""
+        if isinstance(data, memoryview):
+            data = data.tobytes()
+        if not isinstance(data, (bytes, bytearray)):
+            raise BodyError("send_bytes() takes bytes, got %s"
+                            % type(data).__name__)
+        self._open_channel().send(bytes(data))
+
     def close(self, code=1000, reason=""):
-        """Close the session with *code* and *reason*; idempotent."""
+        """Close the session with *code* and *reason*; idempotent.  Before
+        ``accept()`` this denies the handshake (the host answers 403)."""
+        if self.state is self.PENDING:
+            self.state, self.refused = self.DENIED, True
+            return
+        if self.state is self.DENIED:
+            return
         self._open_channel().close(code, reason)
 
     def __iter__(self):
-        """Yield messages until the peer closes the session."""
+        """Yield messages until the session closes, however it closes (the
+        peer's close, a lost connection, a message over the size limit)."""
         while True:
             try:
                 yield self.receive()
-            except ConnectionClosed:
+            except (ConnectionClosed, MessageTooBig):
                 return
 
     @property
@@ -389,6 +438,14 @@ class WebSocket(object):
     def close_reason(self):
         """The close reason text (``""`` when none was given)."""
         return "" if self._channel is None else self._channel.close_reason
+
+
+def refuse_body(block):
+    """The ``write()`` a host returns for a ``start_response`` it ignores
+    (``WebSocket.on_start_response``): there is no body to write."""
+    if block:
+        raise StateError("an app that accepted (or closed) a WebSocket has "
+                         "no response body to write")
 
 
 def end_session(session, code):

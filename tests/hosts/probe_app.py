@@ -22,6 +22,22 @@ def echo(environ, start_response):
     return []
 
 
+def framework_echo(environ, start_response):
+    """Echo one message, then end as Django and werkzeug end every view:
+    with a response -- the single ``101`` allowed after ``accept()``."""
+    ws = environ[keys.WEBSOCKET]
+    ws.accept()
+    ws.send(ws.receive())
+    start_response("101 Switching Protocols", [])
+    return [b""]
+
+
+def refusing(environ, start_response):
+    """Close instead of accepting: the host answers 403."""
+    environ[keys.WEBSOCKET].close()
+    return []
+
+
 def page(environ, start_response):
     how = environ[keys.PUSH]("/app.css")
     start_response("200 OK", [("Content-Type", "text/html"), ("X-Push", how)])
@@ -58,13 +74,22 @@ def process(environ, start_response):
     return [str(os.getpid()).encode("ascii")]
 
 
+def cookie(environ, start_response):
+    """A ``Set-Cookie`` written the way Django writes every one: with a
+    leading space, which the shim strips before the server sees it."""
+    start_response("200 OK", [("Content-Type", "text/plain"),
+                              ("Set-Cookie", " probe=1; Path=/")])
+    return [b"cookie set\n"]
+
+
 def not_found(environ, start_response):
     start_response("404 Not Found", [("Content-Type", "text/plain")])
     return [b"not found\n"]
 
 
 ROUTES = {"/ws": echo, "/page": page, "/upload": upload, "/features": features,
-          "/app.css": stylesheet, "/pid": process}
+          "/app.css": stylesheet, "/pid": process, "/cookie": cookie,
+          "/framework-ws": framework_echo, "/refuse": refusing}
 
 
 def ng_app(environ, start_response):

@@ -109,6 +109,14 @@ def test_websocket_echo_text_binary_and_one_mebibyte(name):
             assert ws.subprotocol == "echo"
         finally:
             ws.close(status=4000, reason=b"bye")
+        framework = websocket.create_connection(ws_url(server, "/framework-ws"),
+                                                timeout=WAIT)
+        framework.send(u"once")
+        assert framework.recv() == u"once"
+        framework.close()
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            websocket.create_connection(ws_url(server, "/refuse"), timeout=WAIT)
+        assert refused.value.status_code == 403
         assert server_is_still_serving(server)
     assert "Traceback" not in server.final_output, server.final_output
 
@@ -199,19 +207,51 @@ def test_features_are_honest(server):
     assert report["protocol"] in ("HTTP/1.1", "HTTP/1.0")
 
 
+def test_header_values_reach_the_wire_without_surrounding_whitespace(server):
+    sock = server.connect()
+    sock.sendall(("GET /cookie HTTP/1.1\r\nHost: %s\r\nConnection: close"
+                  "\r\n\r\n" % server.url).encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, "closed before the response head: %r" % data
+        data += chunk
+    sock.close()
+    head = data.split(b"\r\n\r\n")[0].lower()
+    assert head.startswith(b"http/1."), head
+    assert b"\r\nset-cookie: probe=1; path=/" in head, head
+
+
 def test_push_degrades_on_the_wire(server):
     events = exchange(server, "GET", "/page")
     status, headers, body = response_of(events)
     hints = [e for e in events if isinstance(e, h11.InformationalResponse)]
     assert status == 200 and body == b"<h1>probe</h1>"
+    assert headers["link"] == "</app.css>; rel=preload; as=style"  # always
     if sends_103(server.name):  # a real 103 via wsgi.early_hints
         assert [h.status_code for h in hints] == [103]
         assert (b"link", b"</app.css>; rel=preload; as=style") in hints[0].headers
-        assert headers["x-push"] == "early_hint" and "link" not in headers
+        assert headers["x-push"] == "early_hint"
     else:
         assert hints == []
         assert headers["x-push"] == "link"
-        assert headers["link"] == "</app.css>; rel=preload; as=style"
+
+
+def test_no_103_is_promised_to_an_http10_client(server):
+    """gunicorn's wsgi.early_hints drops hints for HTTP/1.0 clients (as
+    behind nginx's default upstream protocol): never report one."""
+    sock = server.connect()
+    sock.sendall(b"GET /page HTTP/1.0\r\nHost: x\r\n\r\n")
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    sock.close()
+    assert b" 103 " not in data.split(b"\r\n", 1)[0], data
+    head = data.split(b"\r\n\r\n")[0].lower() + b"\r\n"
+    assert b"\r\nx-push: link\r\n" in head, head
 
 
 FIVE_MIB = os.urandom(5 * 1024 * 1024)

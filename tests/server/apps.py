@@ -88,11 +88,45 @@ def late_failure(environ, start_response):
     raise RuntimeError("too late for a 500")
 
 
+def framework_echo(environ, start_response):
+    """A WebSocket view ending the way Django and werkzeug end every view:
+    with a response, here the one ``101`` the spec allows after accept."""
+    ws = environ[keys.WEBSOCKET]
+    ws.accept()
+    for message in ws:
+        ws.send(message)
+    start_response("101 Switching Protocols", [("Upgrade", "websocket")])
+    return [b""]
+
+
+def refusing(environ, start_response):
+    """Closes the handshake instead of accepting: a 403 on every host."""
+    environ[keys.WEBSOCKET].close()
+    return []
+
+
+def sized_with_trailers(environ, start_response):
+    """A body with a Content-Length asking for trailers: before its headers
+    (``?early``: they are honoured, the body chunked) or after (refused)."""
+    send_trailers = environ[keys.SEND_TRAILERS]
+    early = send_trailers([("X-Early", "1")]) if environ["QUERY_STRING"] \
+        else None
+    start_response("200 OK", [("Content-Type", "text/plain"),
+                              ("Content-Length", "5")])
+    yield b"sized"
+    RESULTS.append((early, send_trailers([("X-Late", "1")])))
+
+
+#: What ``/sized-trailers`` was told, in order.
+RESULTS = []
+
+
 ROUTES = {"/ws": echo_ws, "/page": page, "/app.css": stylesheet,
           "/upload": upload, "/duplex": duplex, "/info": info, "/crash": crash,
           "/lines": lines, "/recovering": recovering,
           "/late-failure": late_failure, "/big": big,
-          "/held": held}
+          "/held": held, "/framework-ws": framework_echo,
+          "/refuse": refusing, "/sized-trailers": sized_with_trailers}
 
 
 def application(environ, start_response):

@@ -59,6 +59,64 @@ def test_serve_a_django_project_unchanged_over_http2():
     assert json.loads(reply.body.decode()) == {"name": "ng", "version": "1"}
 
 
+def readme_app_source():
+    """The README's "30 seconds" app, exactly as a user copies it."""
+    readme = os.path.join(HERE, os.pardir, os.pardir, "README.md")
+    with open(readme) as text:
+        return text.read().split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_app_served_as_the_readme_says_echoes(tmpdir):
+    websocket = pytest.importorskip("websocket",
+                                    reason="pip install websocket-client")
+    tmpdir.join("myapp.py").write(readme_app_source())
+    with serve_command(["serve", "myapp:app"], str(tmpdir)) as (
+            process, port, log):
+        ws = websocket.create_connection("ws://127.0.0.1:%d/ws" % port,
+                                         timeout=WAIT)
+        ws.send(u"hello")
+        assert ws.recv() == u"hello"
+        ws.close()
+        page = h2_get(port, "/")
+        assert page.status == 200 and b"<h1>Hello</h1>" in page.body
+        assert "Traceback" not in output(log)
+
+
+def test_max_body_size_holds_for_a_contained_app():
+    """The server's limit, not from_wsgi's own default (32 MiB), bounds what
+    a contained app spools from a body without a length."""
+    limit = 34 * 1024 * 1024
+    with serve_command(["serve", "apps:application", "--max-body-size",
+                        str(limit)], HERE) as (process, port, log):
+        h2 = H2Client(socket.create_connection(("127.0.0.1", port), WAIT),
+                      "127.0.0.1:%d" % port)
+        served = h2.response(h2.request("POST", "/upload",
+                                        body=b"x" * (limit - 1)))
+        refused = h2.response(h2.request("POST", "/upload",
+                                         body=b"x" * (limit + 1)))
+        h2.close()
+        process.send_signal(signal.SIGTERM)
+        wait_bounded(process, WAIT)
+        text = output(log)
+    assert refused.status == 413 and served.status == 200
+    assert "InvalidBodyLength" not in text and "Traceback" not in text
+
+
+def test_max_message_size_closes_a_session_with_1009():
+    websocket = pytest.importorskip("websocket",
+                                    reason="pip install websocket-client")
+    with serve_command(["serve", "apps:application", "--max-message-size",
+                        "1024"], HERE) as (process, port, log):
+        ws = websocket.create_connection("ws://127.0.0.1:%d/ws" % port,
+                                         timeout=WAIT)
+        ws.send_binary(b"x" * 1024)
+        assert ws.recv() == b"x" * 1024
+        ws.send_binary(b"x" * 1025)
+        opcode, data = ws.recv_data(control_frame=True)
+        ws.close()
+    assert opcode == websocket.ABNF.OPCODE_CLOSE and data[:2] == b"\x03\xf1"
+
+
 def test_demo_serves_the_showcase():
     with serve_command(["demo"], HERE) as (process, port, log):
         page = h2_get(port, "/")
@@ -71,7 +129,9 @@ def test_demo_serves_the_showcase():
                 ["curl", "-sS", "-m", str(int(WAIT)), "http://127.0.0.1:%d/" % port])
             assert b'<b id="protocol">HTTP/1.1</b>' in http1
             assert b'<b id="delivery">early_hint</b>' in http1
-        assert "[h2] GET / -> 200 OK" in output(log)  # the report came first
+        text = output(log)
+        assert "[h2] GET / -> 200 OK" in text  # the report came first
+        assert "Ctrl+C stops" in text
 
 
 def http_get(port):

@@ -11,6 +11,7 @@ import time
 import h11
 import pytest
 
+import apps
 from apps import application
 from serving import WAIT, connect, read_until_closed, running
 from wsgi_ng.server import Server
@@ -84,6 +85,32 @@ def test_chunked_both_ways_with_trailers_and_103():
         reply = json.loads(read_responses(sock, client, 1)[0]["body"].decode())
         assert reply["length"] == len(body)
         sock.close()
+
+
+def test_trailers_and_content_length_on_http1():
+    """A Content-Length rules trailers out, so send_trailers says False --
+    unless they were accepted before the headers: then the body is chunked
+    and they go out."""
+    del apps.RESULTS[:]
+    with running(application) as server:
+        sock = connect(server)
+        client = h11.Connection(h11.CLIENT)
+        for target in ("/sized-trailers", "/sized-trailers?early"):
+            sock.sendall(client.send(h11.Request(method="GET", target=target,
+                         headers=[("Host", "x"), ("TE", "trailers")]))
+                         + client.send(h11.EndOfMessage()))
+            response = read_responses(sock, client, 1)[0]
+            assert response["body"] == b"sized"
+            headers = dict(response["response"].headers)
+            if target.endswith("early"):
+                assert headers[b"transfer-encoding"] == b"chunked"
+                assert response["trailers"] == [(b"x-early", b"1"),
+                                                (b"x-late", b"1")]
+            else:
+                assert headers[b"content-length"] == b"5"
+                assert response["trailers"] == []
+        sock.close()
+    assert apps.RESULTS == [(None, False), (True, True)]
 
 
 def test_no_trailers_without_te_trailers():
@@ -198,8 +225,9 @@ def test_curl_gets_http2_by_prior_knowledge_and_by_upgrade(mode):
         out = curl(mode, "http://%s/info?x=1" % server.url)
     report = json.loads(out)
     assert report["protocol"] == "HTTP/2" and report["query"] == "x=1"
+    # curl turns push off (SETTINGS_ENABLE_PUSH = 0), as browsers do
     assert report["features"] == ["disconnect", "early_hints", "full_duplex",
-                                  "push", "trailers"]
+                                  "trailers"]
 
 
 logging.getLogger("wsgi_ng").setLevel(logging.DEBUG)

@@ -57,7 +57,10 @@ def test_push_becomes_103_when_the_client_disables_push():
         assert page.header("x-push") == "early_hint"
         assert page.informational == [[(":status", "103"), (
             "link", "</app.css>; rel=preload; as=style")]]
+        assert page.header("link") == "</app.css>; rel=preload; as=style"
         assert h2.pushed == {}
+        features = json.loads(h2.get("/info").body.decode())["features"]
+        assert "push" not in features and "early_hints" in features
         h2.close()
 
 

@@ -7,6 +7,8 @@ import os
 import threading
 
 import pytest
+from wsproto.connection import Connection, ConnectionType
+from wsproto.events import CloseConnection, TextMessage
 
 import apps
 from apps import application
@@ -32,6 +34,53 @@ def test_websocket_over_http1_echo_and_close_codes():
         assert opcode == websocket.ABNF.OPCODE_CLOSE
         assert data[:2] == b"\x0f\xa1"  # 4001
         ws.close()
+
+
+@pytest.mark.parametrize("ng", [True, None])  # None: contained, by default
+def test_a_framework_style_view_and_a_refusal_over_http1(ng):
+    with running(application, ng=ng) as server:
+        ws = websocket.create_connection("ws://%s/framework-ws" % server.url,
+                                         timeout=WAIT)
+        ws.send(u"one")
+        assert ws.recv() == u"one"
+        ws.close()
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            websocket.create_connection("ws://%s/refuse" % server.url,
+                                        timeout=WAIT)
+        assert refused.value.status_code == 403
+
+
+def extended_connect(h2, path):
+    stream = h2.request("CONNECT", path, [("sec-websocket-version", "13")],
+                        body=False, extra=[(":protocol", "websocket")])
+    exchange = h2.exchanges[stream]
+    while exchange.headers is None:
+        h2.receive_once()
+    return stream, exchange
+
+
+@pytest.mark.parametrize("ng", [True, None])
+def test_a_framework_style_view_and_a_refusal_over_http2(ng):
+    with running(application, ng=ng) as server:
+        h2 = H2Client(connect(server), server.url)
+        assert h2.get("/info").status == 200  # SETTINGS have arrived
+        stream, exchange = extended_connect(h2, "/framework-ws")
+        assert exchange.status == 200
+        client = Connection(ConnectionType.CLIENT)
+        h2.send(stream, client.send(TextMessage(data=u"two")))
+        events = []
+        while not events:
+            h2.receive_once()
+            client.receive_data(exchange.body)
+            del exchange.data[:]
+            events = list(client.events())
+        assert events[0].data == u"two"
+        h2.send(stream, client.send(CloseConnection(code=1000)))
+        h2.response(stream)
+        _, refused = extended_connect(h2, "/refuse")
+        assert refused.status == 403
+        assert h2.get("/info").status == 200  # the connection goes on
+        h2.close()
 
 
 def test_a_plain_request_to_a_websocket_route_gets_the_fallback():

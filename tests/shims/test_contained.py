@@ -155,19 +155,35 @@ def test_a_websocket_handshake_is_served_as_plain_http(legacy, version):
     assert denied.value.response.status_code == 400
 
 
-def test_the_legacy_app_sees_no_session_and_no_websocket_feature():
+def test_a_legacy_app_ignoring_the_session_answers_as_plain_http():
     seen = {}
 
     def app(environ, start_response):
         seen.update(environ)
         start_response("426 Upgrade Required", [])
         return []
-    with pytest.raises(WebSocketDenied):
+    with pytest.raises(WebSocketDenied) as denied:
         with Client(from_wsgi(app)).websocket("/ws"):
             pass
-    assert keys.WEBSOCKET not in seen
-    assert "websocket" not in seen[keys.FEATURES]
-    assert seen["HTTP_UPGRADE"] == "websocket"  # it can still tell
+    assert denied.value.response.status_code == 426
+    assert seen["HTTP_UPGRADE"] == "websocket"
+
+
+@pytest.mark.parametrize("version", ["2", "1.1"])
+def test_a_wsgi_ng_view_inside_a_contained_app_can_accept(version):
+    """A framework project is contained as a whole; the one view written
+    for wsgi-ng still gets its session, and may end as frameworks do."""
+    def app(environ, start_response):
+        ws = environ[keys.WEBSOCKET]
+        assert "websocket" in environ[keys.FEATURES]
+        ws.accept()
+        for message in ws:
+            ws.send(message)
+        start_response("101 Switching Protocols", [])
+        return [b""]
+    with Client(from_wsgi(app), version).websocket("/ws") as ws:
+        ws.send(u"hi")
+        assert ws.receive() == u"hi"
 
 
 def test_a_101_from_a_legacy_app_becomes_a_logged_500(caplog):

@@ -35,7 +35,7 @@ def test_on_a_wsgi_ng_host_the_app_is_called_directly():
         start_response("200 OK", [])
         return [environ[keys.PUSH]("/a.css").encode()]
     shim = to_wsgi(app)
-    assert Client(shim).get("/").body == b"push"
+    assert Client.for_profile(shim, "h2-push").get("/").body == b"push"
     assert to_wsgi(shim) is shim and shim.app is app  # idempotent
 
 

@@ -28,7 +28,7 @@ def test_websocket_through_proxyfix_dispatcher_and_shared_data(stack):
 
 
 def test_push_and_trailers_survive_the_stack(stack):
-    response = Client(stack).get("/ng/page", headers=[
+    response = Client.for_profile(stack, "h2-push").get("/ng/page", headers=[
         ("X-Forwarded-Proto", "https"), ("X-Forwarded-For", "10.1.2.3")])
     assert response.push_results == {"/app.css": "push"}
     assert response.trailers == [("X-Trailer", "1")]
@@ -45,7 +45,7 @@ def test_whitenoise_serves_files_and_passes_websockets_on():
     from probe_app import ng_app
     app = whitenoise.WhiteNoise(ng_app, root=middleware_app.STATIC,
                                 prefix="/static/")
-    client = Client(app)
+    client = Client.for_profile(app, "h2-push")
     assert client.get("/static/site.css").body == b"body { color: teal; }\n"
     with client.websocket("/ws") as ws:
         ws.send(b"\x01\x02")
@@ -62,8 +62,9 @@ def test_an_ng_middleware_wraps_legacy_and_ng_apps_alike(flask_app):
             return app(environ, start_response)
         return middleware
     from wsgi_ng.shims import from_wsgi
-    legacy = Client(hint_styles(from_wsgi(flask_app))).get("/stream")
-    ng = Client(hint_styles(ng_app)).get("/features")
+    legacy = Client.for_profile(hint_styles(from_wsgi(flask_app)),
+                                "h2-push").get("/stream")
+    ng = Client.for_profile(hint_styles(ng_app), "h2-push").get("/features")
     for response in (legacy, ng):
         assert response.status_code == 200
         assert response.push_results["/static/site.css"] == "push"

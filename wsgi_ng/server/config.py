@@ -1,5 +1,6 @@
 """The server's settings and limits, with defaults an operator of gunicorn
 or uvicorn would recognise.  Every limit has a test that attacks it."""
+from wsgi_ng.websocket import DEFAULT_MAX_MESSAGE_SIZE
 
 
 class Config(object):
@@ -33,7 +34,7 @@ class Config(object):
     #: Seconds a send may wait for a slow client before it is dropped.
     send_timeout = 60.0
     #: Largest WebSocket message, bytes: close 1009 past it.
-    max_message_size = 16 * 1024 * 1024
+    max_message_size = DEFAULT_MAX_MESSAGE_SIZE
     #: Seconds in-flight requests get to finish on SIGTERM.
     graceful_timeout = 30.0
     #: Accept permessage-deflate when the client offers it.

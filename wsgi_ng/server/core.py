@@ -69,9 +69,9 @@ class Server(object):
 
     def __init__(self, app, binds=(), fds=(), sockets=(), ng=None, config=None,
                  tls=None):
-        self.app = prepare_app(app, ng)
-        self.lifespan = Lifespan(app)  # the spec's ng_lifespan, if any
         self.config = config or Config()
+        self.app = prepare_app(app, ng, self.config.max_body_size)
+        self.lifespan = Lifespan(app)  # the spec's ng_lifespan, if any
         self.tls = tls
         self.listeners = list(sockets)
         self.listeners += [listen(*parse_bind(bind)) for bind in binds]

@@ -25,7 +25,7 @@ from wsgi_ng.errors import (
 from wsgi_ng.iterables import close_iterable
 from wsgi_ng.shims.spool import BodyTooLarge
 from wsgi_ng.validate import check_body_block, check_start_response
-from wsgi_ng.websocket import end_session
+from wsgi_ng.websocket import end_session, refuse_body
 
 log = logging.getLogger("wsgi_ng.server")
 
@@ -56,6 +56,10 @@ class Exchange(object):
             session = self.context.websocket
             if session is not None and session.state is session.ACCEPTED:
                 return result
+            if session is not None and session.refused:
+                close_iterable(result)  # closed before accept(): denied
+                self._fail("403 Forbidden", "WebSocket refused")
+                return None
             try:
                 # a list's last block is known: it may wait for the end, so
                 # a small response leaves in one write
@@ -110,11 +114,12 @@ class Exchange(object):
         self.responder.end([])
 
     def start_response(self, status, headers, exc_info=None):
-        check_start_response(status, headers, exc_info, self.status is not None,
-                             self.headers_sent, http2=self.responder.http2)
         session = self.context.websocket
-        if session is not None:
-            session.deny()
+        if session is not None and session.on_start_response(status):
+            return refuse_body  # a framework's 101 after accept(): ignored
+        headers = check_start_response(
+            status, headers, exc_info, self.status is not None,
+            self.headers_sent, http2=self.responder.http2)
         self.status, self.headers = status, headers
         return self.write
 
@@ -134,7 +139,9 @@ class Exchange(object):
             return
         if self.status is None:
             raise StateError("the app sent a body before start_response()")
-        self.headers_sent = True
-        self.status_code = int(self.status[:3])
+        # marked sent only once the responder took them: headers it cannot
+        # send make an app error, answered with a 500 instead of nothing
         self.responder.start(self.status,
                              self.context.final_headers(self.headers))
+        self.headers_sent = True
+        self.status_code = int(self.status[:3])

@@ -234,7 +234,7 @@ class HTTP1Connection(object):
             b"trailers" in fields.get(b"te", b"").lower()
         context = RequestContext(
             early_hints=responder.hint if http_version == "1.1" else None,
-            trailers=trailers, websocket=session)
+            trailers=trailers, websocket=session, trailers_need_chunking=True)
         exchange = Exchange(self.server.app, environ, responder, context)
         result = exchange.run()
         if result is not None:  # an accepted WebSocket session

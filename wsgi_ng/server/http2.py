@@ -60,7 +60,7 @@ class HTTP2Connection(object):
         self.initial = initial
         self.upgrade = upgrade
         self.io = TimedSocket(sock, self.config.send_timeout)
-        # what we send is checked once already (validate.check_headers on
+        # what we send is checked once already (validate.clean_headers on
         # every app header list, names lower-cased by _lower): h2 need not
         # check it again, which costs a tenth of a request's time
         self.h2 = h2.connection.H2Connection(h2.config.H2Configuration(
@@ -406,8 +406,12 @@ class _Stream(object):
                     offer.subprotocols,
                     lambda sub, extra: self.accept(offer, sub, extra),
                     {"http_version": "2"})
+            # push only where the client allows it (browsers and curl turn it
+            # off); a pushed stream cannot push again
+            can_push = not self.pushed and \
+                connection.h2.remote_settings.enable_push
             context = RequestContext(
-                push=None if self.pushed else self.push, early_hints=self.hint,
+                push=self.push if can_push else None, early_hints=self.hint,
                 trailers=True, websocket=session, full_duplex=True,
                 disconnected=self.disconnected)
             exchange = Exchange(connection.server.app, environ, self, context)

@@ -8,8 +8,11 @@ send, without changing what the app sees otherwise:
 
 * a body without ``CONTENT_LENGTH`` is spooled (memory, then disk) and
   given one; past ``max_body_size`` the answer is 413 and a log line;
-* ``ng.websocket`` is hidden, so a handshake reaches the app as a plain GET
-  and whatever it answers is sent as plain HTTP -- never a 101;
+* a WebSocket handshake reaches the app as a plain GET and whatever it
+  answers is sent as plain HTTP -- a 101 of its own becomes a 500: it is
+  never upgraded behind its back.  ``ng.websocket`` stays in the environ,
+  like every ``ng.`` key: a legacy app never looks at it, and an app that
+  does (a wsgi-ng view inside a Django or Flask project) can accept;
 * a pre-chunked body is un-chunked (its trailers forwarded), and on HTTP/2
   the connection-specific headers are dropped (RFC 9113 section 8.2.2);
 * repeated HTTP/2 ``cookie`` fields are joined with ``"; "``.
@@ -83,12 +86,12 @@ class _Call(object):
         self.dechunker = None
         self.replacement = None  # body text when the app's status was refused
         self.started = False
+        self.session = None  # ng.websocket, when this is a handshake
 
     def run(self):
         environ = self.environ
         features = set(environ.get(keys.FEATURES, ()))
-        if environ.pop(keys.WEBSOCKET, None) is not None:
-            features.discard(keys.FEATURE_WEBSOCKET)
+        self.session = environ.get(keys.WEBSOCKET)
         try:
             length = declared_length(environ)
         except ValueError:
@@ -100,7 +103,9 @@ class _Call(object):
         try:
             if length is not None and length > limit:
                 raise BodyTooLarge(limit)
-            if needs_spooling(environ):
+            # a handshake has no body; over HTTP/2 (RFC 8441) its stream
+            # carries the session's bytes, which must not be read here
+            if self.session is None and needs_spooling(environ):
                 self.spooled, length = spool(environ["wsgi.input"], limit,
                                              self.shim.spool_memory)
                 if self.spooled is not None:
@@ -125,7 +130,10 @@ class _Call(object):
 
     def start_response(self, status, headers, exc_info=None):
         self.started = True
-        if status[:1] == "1":
+        session = self.session
+        answered = session is not None and (
+            session.state is session.ACCEPTED or session.refused)
+        if status[:1] == "1" and not answered:  # 101 after accept(): allowed
             log.error("legacy app answered %r to %s %s; a contained app cannot "
                       "switch protocols, answered 500", status,
                       self.environ.get("REQUEST_METHOD"),

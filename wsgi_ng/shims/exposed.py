@@ -19,7 +19,7 @@ from wsgi_ng import keys
 from wsgi_ng.errors import StateError
 from wsgi_ng.handshake import accept_response, websocket_offer
 from wsgi_ng.host import RequestContext
-from wsgi_ng.iterables import WrappedBody
+from wsgi_ng.iterables import WrappedBody, close_iterable
 from wsgi_ng.lifecycle import lifespan_of
 from wsgi_ng.shims.hosts import detect
 from wsgi_ng.shims.spool import (
@@ -29,7 +29,7 @@ from wsgi_ng.shims.spool import (
 from wsgi_ng.validate import check_body_block, check_start_response
 from wsgi_ng.websocket import (
     DEFAULT_MAX_MESSAGE_SIZE, FrameChannel, SocketStream, WebSocket,
-    end_session, finish_session,
+    end_session, finish_session, refuse_body,
 )
 
 log = logging.getLogger("wsgi_ng.shims")
@@ -102,6 +102,10 @@ class _Exposure(object):
             raise
         if self.session is not None and self.session.state is WebSocket.ACCEPTED:
             return self._finish_session(result)
+        if self.session is not None and self.session.refused:
+            close_iterable(result)  # closed before accept(): denied
+            return refuse(self.host_start_response, "403 Forbidden",
+                          "WebSocket refused\n")
         return _Body(result, self)
 
     def _prepare_body(self):
@@ -143,10 +147,11 @@ class _Exposure(object):
 
     # -- response: start_response held until the first block -------------
     def start_response(self, status, headers, exc_info=None):
-        check_start_response(status, headers, exc_info, self.status is not None,
-                             self.host_write is not None)
-        if self.session is not None:
-            self.session.deny()
+        if self.session is not None and self.session.on_start_response(status):
+            return refuse_body  # a framework's 101 after accept(): ignored
+        headers = check_start_response(status, headers, exc_info,
+                                       self.status is not None,
+                                       self.host_write is not None)
         self.status, self.headers = status, headers
         return self.write
 

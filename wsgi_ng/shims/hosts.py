@@ -72,9 +72,11 @@ class Host(object):
         return False
 
     def early_hints(self):
-        """A callable sending a real 103, or None."""
+        """A callable sending a real 103, or None.  Never for an HTTP/1.0
+        client (RFC 9110 section 15.2; gunicorn's hook drops it silently,
+        and nginx speaks HTTP/1.0 to its upstream by default)."""
         hook = self.environ.get(keys.ALIAS_EARLY_HINTS)
-        if hook is None:
+        if hook is None or self.environ.get("SERVER_PROTOCOL") == "HTTP/1.0":
             return None
 
         def send(headers):
