@@ -182,24 +182,15 @@ def test_websocket_over_http2(h2server):
     """RFC 8441 extended CONNECT: the same session API, close codes too."""
     h2 = H2Client(h2server.connect(), h2server.url)
     assert h2.get("/features").status == 200  # settings have arrived
-    stream = h2.request("CONNECT", "/ws", [
-        ("sec-websocket-version", "13"), ("sec-websocket-protocol", "echo")],
-        body=False, extra=[(":protocol", "websocket")])
-    exchange_ = h2.exchanges[stream]
-    while exchange_.headers is None:
-        h2.receive_once()
-    assert exchange_.status == 200
-    assert exchange_.header("sec-websocket-protocol") == "echo"
+    stream = h2.websocket("/ws", [("sec-websocket-protocol", "echo")])
+    assert h2.exchanges[stream].status == 200
+    assert h2.exchanges[stream].header("sec-websocket-protocol") == "echo"
     ws = Connection(ConnectionType.CLIENT)
     h2.send(stream, ws.send(TextMessage(data=u"over h2")) +
             ws.send(BytesMessage(data=b"\x00\x01")) +
             ws.send(TextMessage(data=u"close:4002")))
-    events = []
-    while not any(isinstance(e, CloseConnection) for e in events):
-        h2.receive_once()
-        ws.receive_data(exchange_.body)
-        del exchange_.data[:]
-        events.extend(ws.events())
+    events = h2.websocket_events(stream, ws, lambda events: any(
+        isinstance(e, CloseConnection) for e in events))
     assert [e.data for e in events if not isinstance(e, CloseConnection)] == [
         u"over h2", b"\x00\x01"]
     assert events[-1].code == 4002
