@@ -2,6 +2,7 @@
 ``from_asgi(to_asgi(app))`` on the reference server and through
 ``to_wsgi(from_asgi(to_asgi(app)))`` on real WSGI servers, see the same
 bytes as with the app itself."""
+import inspect
 import json
 
 import pytest
@@ -24,20 +25,14 @@ def bridged(monkeypatch):
     monkeypatch.setattr(http2, "application", app)
 
 
-@pytest.mark.parametrize("scenario", [
-    http1.test_keep_alive_and_pipelining,
-    http1.test_chunked_both_ways_with_trailers_and_103,
-    http1.test_no_trailers_without_te_trailers,
-    http1.test_pep3333_input_api_and_write_callable,
-    http1.test_exc_info_replaces_headers_not_yet_sent,
-    http1.test_head_gets_headers_only,
-    http2.test_push_103_and_trailers,
-    # not test_push_becomes_103_when_the_client_disables_push: ASGI's push
-    # message has no answer, so to_asgi cannot learn it became a 103
-    http2.test_full_duplex_echo_while_the_body_is_still_coming,
-    http2.test_concurrent_streams_and_a_five_mib_upload_without_length,
-    http2.test_websocket_over_http2_extended_connect,
-], ids=lambda scenario: scenario.__name__)
+def scenarios(*modules):
+    """Every scenario of the server's tests that needs no fixture."""
+    return [test for module in modules for name, test in sorted(vars(module).items())
+            if name.startswith("test_") and not inspect.signature(test).parameters]
+
+
+@pytest.mark.parametrize("scenario", scenarios(http1, http2),
+                         ids=lambda scenario: scenario.__name__)
 def test_reference_server_scenarios(bridged, scenario):
     scenario()
 
@@ -71,6 +66,15 @@ def server(request):
 
 def test_push_degrades_on_the_wire(server):
     exposed.test_push_degrades_on_the_wire(server)
+
+
+def test_no_103_is_promised_to_an_http10_client(server):
+    exposed.test_no_103_is_promised_to_an_http10_client(server)
+
+
+def test_header_values_reach_the_wire_without_surrounding_whitespace(server):
+    exposed.test_header_values_reach_the_wire_without_surrounding_whitespace(
+        server)
 
 
 def test_chunked_upload(server):

@@ -97,6 +97,26 @@ def test_denial_keeps_the_apps_status_and_body(server):
         assert status == 403
 
 
+def test_close_before_accept_is_a_403(server):
+    status, _, body = response_of(exchange(server, "GET", "/refuse",
+                                           headers=HANDSHAKE))
+    assert status == 403
+    if server.name in DENIAL_BODY:  # the host's own answer, as on every host
+        assert body == b"WebSocket refused\n"
+
+
+def test_a_frameworks_101_after_accept_is_ignored(server):
+    """Django and werkzeug end every view with a response: after accept()
+    its 101 is ignored and the session goes on."""
+    ws = websocket.create_connection("ws://%s/framework-ws" % server.url,
+                                     timeout=WAIT)
+    try:
+        ws.send(u"once")
+        assert ws.recv() == u"once"
+    finally:
+        ws.close()
+
+
 def test_features_and_push_degrading_on_http11(server):
     _, _, body = response_of(exchange(server, "GET", "/features"))
     assert json.loads(body.decode()) == {"features": ["disconnect"],

@@ -185,6 +185,7 @@ class _Request(object):
         self._duplex = keys.FEATURE_FULL_DUPLEX in features
         self._reader = body.readline if self._duplex else body.read
         self._reads = None  # full duplex: the reading thread's queue
+        self._read_error = None  # why reading the body failed
 
     def _has_no_body(self):
         length = self.environ.get("CONTENT_LENGTH", "")
@@ -304,8 +305,9 @@ class _Request(object):
         try:
             size = _CHUNK if self._length is None else min(_CHUNK, self._length)
             data = self._reader(size) if size else b""
-        except Exception as error:
+        except Exception as error:  # the app hears disconnect; the host
             log.debug("reading the request body failed: %s", error)
+            self._read_error = error  # its own error (e.g. a 413), see _done
             message = {"type": "http.disconnect"}
         else:
             if self._length is not None:
@@ -352,8 +354,12 @@ class _Request(object):
         self._end()
 
     def _done(self, error):
-        """The app's coroutine ended before the response did."""
+        """The app's coroutine ended before the response did.  When reading
+        the body failed first, that failure is the host's to answer (a
+        body over its limit is a 413, not the app's error)."""
         self._end()
+        if self._read_error is not None and not self.started:
+            raise self._read_error
         if error is not None:
             raise error
         if not self.started:
@@ -458,7 +464,7 @@ class _Session(object):
                     pass  # the reader tells the app
             elif kind == "websocket.close":
                 if not accepted:
-                    return self._answer("403 Forbidden", b"")
+                    return self._refuse()
                 self.session.close(message.get("code", 1000),
                                    message.get("reason") or "")
             elif kind == "websocket.http.response.start" and not accepted:
@@ -474,17 +480,16 @@ class _Session(object):
                          for n, v in head.get("headers", [])])
                     return denial[1]
             elif kind == "done":
-                if accepted:
-                    return []
-                return self._answer("403 Forbidden", b"")
+                return [] if accepted else self._refuse()
 
-    def _answer(self, status, body):
-        """An HTTP answer to the handshake; the app hears it was closed."""
+    def _refuse(self):
+        """The app closed (or ended) before accepting: the session's own
+        refusal, which every host answers with 403; the app hears that
+        the connection is gone."""
+        self.session.close()
         self.loop.call_soon_threadsafe(self._deliver, {
             "type": "websocket.disconnect", "code": 1006})
-        self.start_response(status, [("Content-Type", "text/plain"),
-                                     ("Content-Length", str(len(body)))])
-        return [body]
+        return []
 
     def _deliver(self, message):
         if self.incoming is not None:

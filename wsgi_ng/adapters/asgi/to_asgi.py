@@ -207,6 +207,7 @@ class _Call(object):
             early_hints=self.hint if "http.response.early_hint" in
             self.extensions else None,
             trailers=trailers, full_duplex=self.http2,
+            trailers_need_chunking=not self.http2,  # HTTP/1.1: chunked only
             disconnected=Disconnected(self.watch))
         self.trailers = trailers
         await self._run(scope_environ(self.scope, body))
