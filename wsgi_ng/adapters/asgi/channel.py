@@ -89,8 +89,8 @@ class AsgiChannel(object):
             if size > self.max_message_size:
                 await self._too_big(send)
                 return
-            inbox.put(message, size)
-            await inbox.room()
+            if inbox.put(message, size):
+                await inbox.room()
 
     async def _too_big(self, send):
         self.close_code, self.close_reason = MESSAGE_TOO_BIG, "message too big"

@@ -229,7 +229,7 @@ class _Call(object):
         outbox, send = self.outbox, self.send
         try:
             while True:
-                batch, last = await outbox.get()
+                batch, last = outbox.take() or await outbox.get()
                 if not outbox.closed:
                     try:
                         for message in batch:
@@ -267,12 +267,12 @@ class _Call(object):
                 return
             if not self.body_ended:
                 data = message.get("body", b"")
-                if data:
-                    inbox.put(data, len(data))
+                full = data and inbox.put(data, len(data))
                 if not message.get("more_body"):
                     self.body_ended = True
                     inbox.end()
-                await inbox.room()
+                if full:
+                    await inbox.room()
 
     def watch(self):
         """Watch for ``http.disconnect`` (the app looked at
