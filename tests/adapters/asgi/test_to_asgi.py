@@ -180,12 +180,23 @@ def test_http2_push_early_hints_and_trailers(h2server):
     features = json.loads(h2.get("/features").body.decode())
     assert features == {"features": ["disconnect", "early_hints", "full_duplex",
                                      "push"], "protocol": "HTTP/2"}
-    page = h2.response(h2.request("GET", "/page", [("te", "trailers")]))
+    trailers = hypercorn_sends_h2_trailers()
+    page = h2.response(h2.request("GET", "/page", [("te", "trailers")] if
+                                  trailers else []))
     h2.close()
     assert page.status == 200 and page.body == b"<h1>probe</h1>"
     assert page.header("x-push") == "push"
     assert [dict(headers)[":path"] for headers in h2.pushed.values()] == ["/app.css"]
-    assert page.trailers == [("x-trailer", "1")]
+    assert page.trailers == ([("x-trailer", "1")] if trailers else None)
+
+
+def hypercorn_sends_h2_trailers():
+    """hypercorn sends HTTP/2 trailers after the body from 0.18 (which needs
+    Python 3.10); 0.17 sends them ahead of the body still buffered, and
+    the client loses them or sees a broken stream: not asked for there."""
+    from importlib import metadata  # 3.8+: hypercorn is installed
+    version = metadata.version("hypercorn").split(".")
+    return (int(version[0]), int(version[1])) >= (0, 18)
 
 
 @pytest.mark.parametrize("path", ["/upload", "/django/upload", "/flask/upload"])
