@@ -24,6 +24,8 @@ from wsgi_ng._compat import monotonic
 from wsgi_ng.errors import Timeout
 from wsgi_ng.server.exchange import ClientGone
 
+#: A queue in C where there is one (3.7+), for the hot paths.
+SimpleQueue = getattr(queue, "SimpleQueue", queue.Queue)
 #: ``Outbox.put``'s *last*: the response ended normally, or was broken off.
 END, ABORT = "end", "abort"
 
@@ -40,7 +42,7 @@ class Outbox(object):
         self._loop = loop
         self._items = collections.deque()
         self._waiter = None  # the loop's future while it waits for items
-        self._room = queue.SimpleQueue()  # one token per batch that may wait
+        self._room = SimpleQueue()  # one token per batch that may wait
         for _ in range(depth):
             self._room.put(None)
         self._depth = depth
@@ -68,7 +70,7 @@ class Outbox(object):
     # -- the loop -------------------------------------------------------------
     def _wake(self):
         if self._waiter is not None:
-            _resolve(self._waiter)
+            resolve(self._waiter)
 
     def take(self):
         """The next ``(batch, last)`` if one waits, else None: no coroutine
@@ -158,7 +160,7 @@ class Inbox(object):
             room = self._room
             if room is not None and self._size < self._limit:
                 self._room = None
-                self._loop.call_soon_threadsafe(_resolve, room)
+                self._loop.call_soon_threadsafe(resolve, room)
             return item
 
     def unget(self, item, size):
@@ -168,9 +170,11 @@ class Inbox(object):
             self._size += size
 
 
-def _resolve(future):
+def resolve(future, value=None):
+    """Set the loop *future*'s result unless it is settled already (the
+    waiter may have been cancelled meanwhile)."""
     if not future.done():
-        future.set_result(None)
+        future.set_result(value)
 
 
 def cancelled(task):
