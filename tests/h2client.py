@@ -38,14 +38,18 @@ class Exchange(object):
 class H2Client(object):
     """``H2Client(sock, "127.0.0.1:8000")``: prior knowledge on *sock*."""
 
-    def __init__(self, sock, authority, scheme="http", acknowledge=True):
+    def __init__(self, sock, authority, scheme="http", acknowledge=True,
+                 validate=True):
         self.sock = sock
         self.authority = authority
         self.scheme = scheme
         #: False plays a client that stops reading: no window updates.
         self.acknowledge = acknowledge
+        #: ``validate=False`` lets a test send what h2 would refuse to.
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(
-            client_side=True, header_encoding="utf-8"))
+            client_side=True, header_encoding="utf-8",
+            validate_outbound_headers=validate,
+            normalize_outbound_headers=validate))
         self.conn.initiate_connection()
         self.exchanges = {}
         self.pushed = {}  # promised stream id -> request headers
@@ -122,6 +126,10 @@ class H2Client(object):
             self.exchanges[event.pushed_stream_id] = Exchange()
         elif isinstance(event, h2.events.ConnectionTerminated):
             self.terminated = event.error_code
+            if event.error_code == 0:  # graceful: open streams go on, as
+                # in every real client (h2 alone would refuse to send)
+                self.conn.state_machine.state = \
+                    h2.connection.ConnectionState.CLIENT_OPEN
 
     def response(self, stream_id):
         """Wait until the stream ends or is reset; return its ``Exchange``."""

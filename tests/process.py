@@ -17,9 +17,10 @@ def wait_bounded(process, seconds, communicate=False):
         killer.cancel()
 
 
-def run_bounded(args, seconds=120):
-    """Run *args*; return ``(exit code, combined output as text)``."""
+def run_bounded(args, seconds=120, **options):
+    """Run *args* (``Popen`` *options* such as ``cwd`` and ``env`` given
+    on); return ``(exit code, combined output as text)``."""
     process = subprocess.Popen(args, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
+                               stderr=subprocess.STDOUT, **options)
     output = wait_bounded(process, seconds, communicate=True)
     return process.returncode, output.decode("utf-8", "replace")

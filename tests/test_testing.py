@@ -232,6 +232,15 @@ def test_exception_before_accept_surfaces_on_enter():
             pytest.fail("must not open")
 
 
+def test_request_fields_with_an_underscore_are_dropped_as_on_the_wire():
+    def app(environ, start_response):
+        start_response("200 OK", [])
+        return [environ.get("HTTP_X_AUTH_USER", "-").encode()]
+    response = Client(app).get("/", headers=[("X_Auth_User", "admin"),
+                                             ("X-Auth-User", "alice")])
+    assert response.body == b"alice"
+
+
 def test_body_after_accept_is_an_error():
     def app(environ, start_response):
         environ[keys.WEBSOCKET].accept()

@@ -117,15 +117,20 @@ def make_inheritable(sock):
 
 
 if PY2:
+    # Daemon threads (the pool's watcher, HTTP/2 readers) may still run
+    # while Python 2 tears its modules down, setting their globals to None:
+    # what these classes call is bound at definition time, as defaults, so
+    # such a thread ends quietly instead of with "'NoneType' object has no
+    # attribute 'read'".
     class _Waiter(object):
         """A thread's own pipe to be woken through (see ``Condition``)."""
 
         def __init__(self):
             self.read_fd, self.write_fd = os.pipe()
 
-        def __del__(self):  # the thread ended: its pipe goes with it
-            os.close(self.read_fd)
-            os.close(self.write_fd)
+        def __del__(self, _close=os.close):  # the thread ended: its pipe
+            _close(self.read_fd)  # goes with it
+            _close(self.write_fd)
 
     _waiters = threading.local()
 
@@ -146,19 +151,21 @@ if PY2:
         def __exit__(self, *exc_info):
             return self._lock.__exit__(*exc_info)
 
-        def wait(self, timeout=None):
-            waiter = getattr(_waiters, "waiter", None)
+        def wait(self, timeout=None, _select=select.select, _read=os.read,
+                 _error=select.error, _eintr=errno.EINTR, _local=_waiters,
+                 _new=_Waiter):
+            waiter = getattr(_local, "waiter", None)
             if waiter is None:
-                waiter = _waiters.waiter = _Waiter()
+                waiter = _local.waiter = _new()
             self._pending.append(waiter)
             saved = self._release_all()
             try:
                 while True:
                     try:
-                        select.select([waiter.read_fd], [], [], timeout)
+                        _select([waiter.read_fd], [], [], timeout)
                         break
-                    except select.error as exc:  # a signal: wait again
-                        if exc.args[0] != errno.EINTR:
+                    except _error as exc:  # a signal: wait again
+                        if exc.args[0] != _eintr:
                             raise
             finally:
                 self._acquire_all(saved)
@@ -167,16 +174,16 @@ if PY2:
                 return False
             # notified (its byte was written under the lock we now hold,
             # even if select gave up just before): take the byte
-            os.read(waiter.read_fd, 1)
+            _read(waiter.read_fd, 1)
             return True
 
-        def wait_for(self, predicate, timeout=None):
+        def wait_for(self, predicate, timeout=None, _clock=monotonic):
             """Wait until *predicate()* is true or *timeout* has passed;
             returns its last value (as on Python 3)."""
-            deadline = None if timeout is None else monotonic() + timeout
+            deadline = None if timeout is None else _clock() + timeout
             result = predicate()
             while not result:
-                remaining = None if deadline is None else deadline - monotonic()
+                remaining = None if deadline is None else deadline - _clock()
                 if remaining is not None and remaining <= 0:
                     break
                 self.wait(remaining)
@@ -195,10 +202,10 @@ if PY2:
             else:
                 self._lock.acquire()
 
-        def notify(self, n=1):
+        def notify(self, n=1, _write=os.write):
             for waiter in self._pending[:n]:
                 self._pending.remove(waiter)
-                os.write(waiter.write_fd, b"x")
+                _write(waiter.write_fd, b"x")
 
         def notify_all(self):
             self.notify(len(self._pending))

@@ -2,19 +2,19 @@
 from __future__ import print_function
 
 import argparse
-import importlib
 import logging
-import os
+import platform
 import signal
 import sys
 import traceback
 
-from wsgi_ng import reloader
+from wsgi_ng import __version__, reloader
 from wsgi_ng._compat import socket_from_fd
 from wsgi_ng.demo import app as demo_app
 from wsgi_ng.lifecycle import LifespanError
 from wsgi_ng.lint import LintMiddleware
 from wsgi_ng.testing import DESCRIPTIONS, PROFILES, Client, WebSocketDenied
+from wsgi_ng.startup import UsageError, listen, load_app, tls_files
 from wsgi_ng.websocket import DEFAULT_MAX_MESSAGE_SIZE
 
 
@@ -43,18 +43,6 @@ def run_demo(out):
                 print("    WebSocket echo: %r" % ws.receive(), file=out)
         except WebSocketDenied as denied:
             print("    WebSocket denied: %s" % denied.response.status, file=out)
-
-
-def load_app(spec):
-    """``"package.module:attribute"`` (attribute defaults to
-    ``application``), imported with the current directory on the path."""
-    module, _, attribute = spec.partition(":")
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    app = importlib.import_module(module)
-    for name in (attribute or "application").split("."):
-        app = getattr(app, name)
-    return app
 
 
 def add_server_options(parser):
@@ -120,12 +108,11 @@ def run_server(app, args, watch=()):
         keep_alive_timeout=args.keep_alive, max_body_size=args.max_body_size,
         max_connections=args.max_connections, threads=args.threads,
         max_message_size=args.max_message_size)
-    tls = server_module.tls_context(args.certfile, args.keyfile or args.certfile) \
-        if args.certfile else None
+    tls = tls_files(args.certfile, args.keyfile, server_module.tls_context)
     supervised = reloader.inherited_fds()  # the supervisor bound them
-    binds, fds = (_binds(args), args.fd) if supervised is None \
-        else ([], supervised)
-    server = server_module.Server(app, binds=binds, fds=fds, ng=args.ng,
+    sockets, fds = (_listeners(args, server_module), args.fd) \
+        if supervised is None else ([], supervised)
+    server = server_module.Server(app, sockets=sockets, fds=fds, ng=args.ng,
                                   config=config, tls=tls)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: server.shutdown())
@@ -141,10 +128,11 @@ def run_server(app, args, watch=()):
     return reloader.RELOAD if changes else 0
 
 
-def _binds(args):
-    """The ``--bind`` addresses; 127.0.0.1:8000 unless given any address or
-    descriptor."""
-    return args.bind or ([] if args.fd else ["127.0.0.1:8000"])
+def _listeners(args, server_module):
+    """Sockets listening on the ``--bind`` addresses (127.0.0.1:8000 unless
+    given any address or descriptor)."""
+    binds = args.bind or ([] if args.fd else ["127.0.0.1:8000"])
+    return [listen(bind, server_module.listen) for bind in binds]
 
 
 def serve(args, argv):
@@ -155,13 +143,12 @@ def serve(args, argv):
         server_module = _server_module()
         if server_module is None:
             return 1
-        listeners = [server_module.listen(*server_module.parse_bind(bind))
-                     for bind in _binds(args)]
+        listeners = _listeners(args, server_module)
         listeners += [socket_from_fd(fd) for fd in args.fd]
         return reloader.supervise(argv, listeners)
     try:
         app, watch = (load_app(args.app) if args.app else demo_app), ()
-    except Exception:
+    except UsageError:
         if not supervised:
             raise
         app, watch = _broken_app(args.app)
@@ -173,12 +160,15 @@ def _broken_app(spec):
     log why, and return an app that answers 500 with the traceback (this is
     development) plus the files to watch for the fix -- including the one
     that failed, which never made it into ``sys.modules``."""
-    logging.getLogger("wsgi_ng.server").exception(
-        "cannot load %s; serving the error until a file changes", spec)
-    error = sys.exc_info()[1]
-    text = traceback.format_exc()  # bytes on 2.7, whatever the source held
+    usage = sys.exc_info()[1]
+    kind, error, trace = usage.original or sys.exc_info()
+    logging.getLogger("wsgi_ng.server").error(
+        "cannot load %s; serving the error until a file changes: %s", spec,
+        usage)
+    text = "".join(traceback.format_exception(kind, error, trace))
+    # bytes on 2.7, whatever the source held
     text = text if isinstance(text, bytes) else text.encode("utf-8", "replace")
-    failed = [frame[0] for frame in traceback.extract_tb(sys.exc_info()[2])]
+    failed = [frame[0] for frame in traceback.extract_tb(trace)]
     failed.append(getattr(error, "filename", None))
 
     def broken(environ, start_response):
@@ -194,6 +184,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="wsgi-ng", description="WSGI with WebSocket, push, early hints "
         "and trailers.")
+    parser.add_argument("--version", action="version", version="wsgi-ng %s "
+                        "(Python %s)" % (__version__,
+                                         platform.python_version()))
     commands = parser.add_subparsers(dest="command")
     demo = commands.add_parser(
         "demo", help="show what works and degrades on every kind of host, "
@@ -205,7 +198,9 @@ def main(argv=None):
         "serve", help="serve a WSGI or wsgi-ng app over HTTP/1.1, HTTP/2 "
         "and WebSocket")
     serve_parser.add_argument(
-        "app", nargs="?", help="module:attribute (default: the showcase app)")
+        "app", nargs="?", help="MODULE:ATTRIBUTE, e.g. mysite.wsgi (the "
+        "attribute defaults to application) or myapp:app; default: the "
+        "showcase app")
     add_server_options(serve_parser)
     serve_parser.add_argument(
         "--reload", action="store_true", help="restart the server when the "
@@ -216,6 +211,16 @@ def main(argv=None):
         return 2
     args = parser.parse_args(argv)
     _setup_logging(args)
+    try:
+        return _run(args, argv)
+    except UsageError as error:
+        if args.log_level == "debug" and error.original is not None:
+            traceback.print_exception(*error.original)
+        print("wsgi-ng: %s" % error, file=sys.stderr)
+        return 2
+
+
+def _run(args, argv):
     if args.command == "demo":
         run_demo(sys.stdout)
         if not args.report_only:

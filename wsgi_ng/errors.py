@@ -39,6 +39,18 @@ class StateError(LocalProtocolError):
     ``accept()``, ``send()`` before ``accept()``)."""
 
 
+class BadRequest(RemoteProtocolError):
+    """The client's request breaks HTTP's rules; hosts answer ``status``
+    (400, 414, 431, 501, 505...) and say ``reason`` in one log line.  Raised
+    from ``wsgi.input`` too, when a request body's framing turns out bad
+    while the app reads it."""
+
+    def __init__(self, status, reason):
+        RemoteProtocolError.__init__(self, reason)
+        self.status = status
+        self.reason = reason
+
+
 class MessageTooBig(RemoteProtocolError):
     """The peer sent a WebSocket message larger than the session allows.
 

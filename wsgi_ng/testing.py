@@ -282,6 +282,8 @@ class Client(object):
             body = b"".join(body)
         environ["wsgi.input"] = io.BytesIO(body)
         for name, value in headers:
+            if "_" in to_native(name):
+                continue  # dropped, as every wsgi-ng host does (the spec)
             key = to_native(name).upper().replace("-", "_")
             value = to_native(value)
             if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):

@@ -29,7 +29,10 @@ def info(environ, start_response):
                        "method": environ["REQUEST_METHOD"],
                        "path": environ["PATH_INFO"],
                        "query": environ["QUERY_STRING"],
-                       "cookie": environ.get("HTTP_COOKIE")}).encode()
+                       "cookie": environ.get("HTTP_COOKIE"),
+                       "host": environ.get("HTTP_HOST"),
+                       "fields": sorted(k for k in environ
+                                        if k.startswith("HTTP_"))}).encode()
     start_response("200 OK", [("Content-Type", "application/json")])
     return [data]
 

@@ -5,6 +5,7 @@ import json
 import os
 import socket
 import subprocess
+import threading
 
 import pytest
 from wsproto.connection import Connection, ConnectionType
@@ -62,6 +63,47 @@ def test_push_becomes_103_when_the_client_disables_push():
         features = json.loads(h2.get("/info").body.decode())["features"]
         assert "push" not in features and "early_hints" in features
         h2.close()
+
+
+@pytest.mark.parametrize("ng", [True, None])  # None: contained (from_wsgi)
+def test_a_413_before_the_whole_body_costs_nothing_else(ng, caplog, tmpdir):
+    """curl ends its body early once it has the 413; h2 would take that for
+    a content-length lie and the server close the whole connection."""
+    if subprocess.call(["which", "curl"], stdout=subprocess.PIPE) != 0:
+        pytest.skip("curl is not installed: apt-get install curl")
+    upload = tmpdir.join("upload.bin")
+    upload.write_binary(os.urandom(2 * 1024 * 1024))
+    with running(application, ng=ng, max_body_size=1000) as server:
+        out = subprocess.check_output([
+            "curl", "-sS", "-m", str(int(WAIT)), "--http2-prior-knowledge",
+            "-o", os.devnull, "-w", "%{http_code} %{http_version}",
+            "--data-binary", "@%s" % upload, "http://%s/upload" % server.url])
+    assert out.decode() == "413 2"
+    assert "protocol error" not in caplog.text
+    assert "413" in caplog.text  # one line says why
+
+
+def test_a_stream_in_flight_finishes_after_the_servers_goaway():
+    """Graceful shutdown over HTTP/2: after the GOAWAY the open stream still
+    gets its DATA (h2 alone would call that frame a connection error) and
+    its whole response."""
+    with running(application, graceful_timeout=WAIT) as server:
+        h2 = H2Client(connect(server), server.url)
+        stream = h2.request("POST", "/duplex", body=False)
+        h2.send(stream, b"before\n")
+        exchange = h2.exchanges[stream]
+        while exchange.body != b"BEFORE\n":
+            h2.receive_once()  # the app is running: the stream is open
+        stopper = threading.Thread(target=server.shutdown)
+        stopper.start()
+        while h2.terminated is None:
+            h2.receive_once()  # the GOAWAY
+        lines = b"".join(b"after %d\n" % n for n in range(1000))
+        h2.send(stream, lines, end_stream=True)
+        reply = h2.response(stream)
+        stopper.join(WAIT)
+    assert reply.body == b"BEFORE\n" + lines.upper()
+    assert h2.terminated == 0  # NO_ERROR
 
 
 def test_full_duplex_echo_while_the_body_is_still_coming():

@@ -1,10 +1,12 @@
 """The request pool: as few threads as keep the queue moving, more when
 apps block, never more than the cap."""
+import sys
 import threading
 import time
 
 import pytest
 
+from process import run_bounded
 from serving import WAIT
 from wsgi_ng._compat import Condition
 from wsgi_ng.server.pool import ThreadPool
@@ -106,3 +108,14 @@ def test_an_app_hogging_the_cpu_does_not_hold_up_the_others(pool):
     pool.submit(hog)
     pool.submit(second_ran.set)
     assert second_ran.wait(WAIT)
+
+
+def test_a_pool_never_shut_down_lets_the_process_exit_quietly():
+    """Python 2.7 tears modules down while daemon threads run: a watcher
+    waking then raised "'NoneType' object is not callable" to stderr."""
+    code, output = run_bounded([sys.executable, "-c", (
+        "from wsgi_ng.server.pool import ThreadPool\n"
+        "pools = [ThreadPool(4, 'p%d' % n) for n in range(20)]\n"
+        "for pool in pools:\n"
+        "    pool.submit(lambda: None)\n")])
+    assert code == 0 and output == "", output

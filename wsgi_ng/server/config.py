@@ -8,6 +8,9 @@ class Config(object):
 
     #: Largest request head (request line + headers), bytes: 431 past it.
     max_header_size = 64 * 1024
+    #: Longest request target, bytes: 414 past it (what nginx and Apache
+    #: allow by default, so apps behind them see no difference).
+    max_target_size = 8 * 1024
     #: Most header fields in one request.
     max_header_count = 100
     #: Largest request body, bytes: 413 past it.

@@ -24,20 +24,18 @@ from wsgi_ng.server.http1 import PARK, HTTP1Connection, Upgrade
 from wsgi_ng.server.http2 import HTTP2Connection
 from wsgi_ng.server.parking import Parking
 from wsgi_ng.server.pool import ThreadPool
+from wsgi_ng.server.sockio import LINGER, Lingering
+from wsgi_ng.startup import parse_bind
 
 log = logging.getLogger("wsgi_ng.server")
 access_log = logging.getLogger("wsgi_ng.access")
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#: Its first line: a connection opening with it is HTTP/2, and a wrong
+#: preface after it is answered as HTTP/2 (GOAWAY), never parsed as HTTP/1.
+PREFACE_LINE = PREFACE[:16]
 #: Seconds a busy process waits at most before accepting (accept_delay).
 _MAX_ACCEPT_DELAY = 0.01
-
-
-def parse_bind(bind):
-    """``"127.0.0.1:8000"``, ``"[::1]:8000"`` or ``":8000"`` -> (host, port)."""
-    host, _, port = bind.rpartition(":")
-    host = host.strip("[]") or "127.0.0.1"
-    return host, int(port)
 
 
 def listen(host, port, backlog=1024):
@@ -212,7 +210,7 @@ class Server(object):
                 initial = self.sniff(sock)
                 if initial is None:
                     return
-                if initial.startswith(PREFACE):
+                if initial.startswith(PREFACE_LINE):
                     protocol = "h2"
             environ = base_environ(local[0], local[1], scheme)
             if protocol == "h2":
@@ -229,7 +227,15 @@ class Server(object):
             self._serve(handler)
 
     def _resume(self, handler):
-        """The parked *handler*'s next request is arriving."""
+        """The parked *handler*'s next request is arriving (on the parking
+        thread); for a lingering close, more bytes to throw away."""
+        if isinstance(handler, Lingering):
+            remaining = handler.deadline - monotonic()
+            if handler.discard() or remaining <= 0:
+                self._close(handler)
+            else:
+                self.parking.park(handler, remaining)
+            return
         if not self.request_pool.submit(self._serve, handler, True):
             self._close(handler)  # shutting down
 
@@ -246,14 +252,23 @@ class Server(object):
                     return
                 if isinstance(outcome, Upgrade):
                     self.request_pool.detach()
-                    self._run_handler(HTTP2Connection(
+                    upgraded = HTTP2Connection(
                         self, handler.sock, handler.peer, handler.base_environ,
-                        upgrade=outcome))
+                        upgrade=outcome)
+                    self._run_handler(upgraded)
+                    handler.linger = upgraded.linger
         except (socket.error, ssl.SSLError) as error:
             log.debug("connection from %s ended: %s", handler.peer[0], error)
         self._close(handler)
 
     def _close(self, handler):
+        """Close *handler*'s connection; lingering (see ``Lingering``) when
+        the server answered and the client may still be sending."""
+        if getattr(handler, "linger", False):
+            lingering = Lingering(handler)
+            lingering.deadline = monotonic() + LINGER
+            self.parking.park(lingering, LINGER)  # closed at once if stopped
+            return
         self._close_sockets(handler.sock, handler.raw)
 
     def _close_sockets(self, sock, raw):

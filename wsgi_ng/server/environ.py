@@ -1,10 +1,26 @@
-"""PEP 3333 environ for a request, the same for HTTP/1.1 and HTTP/2."""
+"""PEP 3333 environ for a request, the same for HTTP/1.1 and HTTP/2.
+
+The request target and the ``Host`` field are read as RFC 9112 section 3.2
+says (origin-form, absolute-form, authority-form for CONNECT, asterisk-form
+for OPTIONS); anything else is a ``BadRequest`` the protocol handler
+answers.  Fields whose name holds an underscore are dropped: in ``HTTP_*``
+keys ``X_Auth_User`` and ``X-Auth-User`` would be one name, so a client
+could spoof a field a proxy in front only filters in its dash form (gunicorn
+drops them too).
+"""
+import re
 import sys
 
 from wsgi_ng import keys
 from wsgi_ng._compat import path_to_environ, to_native
+from wsgi_ng.errors import BadRequest
 
 _NOT_HTTP_PREFIXED = {"CONTENT_TYPE", "CONTENT_LENGTH"}
+#: RFC 3986 host (an IP literal or a reg-name, percent-encoding allowed)
+#: with an optional port.
+_HOST = re.compile(br"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]*)"
+                   br"(:[0-9]*)?$")
+_ABSOLUTE = re.compile(br"^[A-Za-z][A-Za-z0-9+.\-]*://([^/?#]*)(.*)$")
 
 
 def base_environ(server_name, server_port, scheme):
@@ -23,23 +39,59 @@ def base_environ(server_name, server_port, scheme):
     }
 
 
+def split_target(method, target):
+    """``(path, query, authority)`` of a request target, as bytes; the
+    authority is None unless the target names one (absolute-form).  The
+    fragment, which a client must not send, is dropped."""
+    if method == b"CONNECT":  # authority-form: a tunnel through a proxy
+        if b":" not in target or not _HOST.match(target):
+            raise BadRequest(400, "CONNECT takes a host:port target")
+        raise BadRequest(501, "CONNECT: this server is not a proxy")
+    target = target.partition(b"#")[0]
+    if target[:1] == b"/":
+        path, _, query = target.partition(b"?")
+        return path, query, None
+    if target == b"*":
+        if method != b"OPTIONS":
+            raise BadRequest(400, "the target * is for OPTIONS only")
+        return b"*", b"", None
+    absolute = _ABSOLUTE.match(target)
+    if absolute is not None:
+        authority, rest = absolute.groups()
+        path, _, query = rest.partition(b"?")
+        return path or b"/", query, authority
+    raise BadRequest(400, "a request target must be a path starting with /")
+
+
+def check_host(value):
+    """Refuse a ``Host`` (or ``:authority``) that is not a host and port."""
+    if not _HOST.match(value):
+        raise BadRequest(400, "invalid Host field")
+
+
 def request_environ(base, method, target, protocol, headers, peer, body):
     """*headers* are ``(name, value)`` bytes pairs with lower-case names;
-    repeated fields are joined with ``", "`` (``"; "`` for cookies)."""
+    repeated fields are joined with ``", "`` (``"; "`` for cookies).
+    Raises ``BadRequest`` for a target or ``Host`` RFC 9112 rules out."""
     environ = dict(base)
-    target = to_native(target)
-    path, _, query = target.partition("?")
+    path, query, authority = split_target(method, target)
     environ.update({
         "REQUEST_METHOD": to_native(method),
-        "PATH_INFO": path_to_environ(path),
-        "QUERY_STRING": query,
-        "RAW_URI": target,
+        "PATH_INFO": path_to_environ(to_native(path)),
+        "QUERY_STRING": to_native(query),
+        "RAW_URI": to_native(target),
         "SERVER_PROTOCOL": protocol,
         "REMOTE_ADDR": peer[0] if peer else "",
         "REMOTE_PORT": str(peer[1]) if peer else "",
         "wsgi.input": body,
     })
+    hosts = 0
     for name, value in headers:
+        if b"_" in name:
+            continue  # would pass for the dash form: spoofing (see above)
+        if name == b"host":
+            hosts += 1
+            check_host(value)
         name = to_native(name).upper().replace("-", "_")
         if name not in _NOT_HTTP_PREFIXED:
             name = "HTTP_" + name
@@ -47,4 +99,9 @@ def request_environ(base, method, target, protocol, headers, peer, body):
         if name in environ:
             value = environ[name] + ("; " if name == "HTTP_COOKIE" else ", ") + value
         environ[name] = value
+    if hosts > 1:
+        raise BadRequest(400, "more than one Host field")
+    if authority is not None:  # absolute-form: the target names the host
+        check_host(authority)
+        environ["HTTP_HOST"] = to_native(authority)
     return environ

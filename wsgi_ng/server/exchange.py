@@ -19,8 +19,11 @@ A responder has ``http2`` (bool) and:
 """
 import logging
 
+from six.moves.http_client import responses
+
 from wsgi_ng.errors import (
-    ConnectionClosed, RemoteProtocolError, StateError, WsgiNgError,
+    BadRequest, ConnectionClosed, RemoteProtocolError, StateError,
+    WsgiNgError,
 )
 from wsgi_ng.iterables import close_iterable
 from wsgi_ng.shims.spool import BodyTooLarge
@@ -32,6 +35,29 @@ log = logging.getLogger("wsgi_ng.server")
 
 class ClientGone(WsgiNgError):
     """The client closed the connection or reset the stream."""
+
+
+def status_line(code):
+    """``"400 Bad Request"`` for 400: the reason phrase HTTP gives it."""
+    return "%d %s" % (code, responses.get(code, ""))
+
+
+def answer_plain(responder, status, text):
+    """Send a short plain-text response (an error the server answers)."""
+    body = (text + "\n").encode("utf-8")
+    responder.start(status, [("content-type", "text/plain; charset=utf-8"),
+                             ("content-length", str(len(body)))])
+    responder.data(body, True)
+    responder.end([])
+
+
+def log_bad_request(peer, reason, outcome):
+    """The one log line for a request the server refused: what was wrong
+    and what the server did (*outcome*: an int is the status it answered,
+    or a phrase like "stream reset")."""
+    log.warning("bad request from %s: %s (%s)", peer[0] if peer else "?",
+                reason, "answered %d" % outcome if isinstance(outcome, int)
+                else outcome)
 
 
 class Exchange(object):
@@ -77,7 +103,13 @@ class Exchange(object):
                       self.environ["REQUEST_METHOD"], self.environ["PATH_INFO"])
             self.responder.abort()
         except BodyTooLarge as error:
+            log_bad_request((self.environ["REMOTE_ADDR"],), str(error), 413)
             self._fail("413 Content Too Large", str(error))
+        except BadRequest as error:  # the body's framing, found while read
+            log_bad_request((self.environ["REMOTE_ADDR"],), error.reason,
+                            error.status)
+            line = status_line(error.status)
+            self._fail(line, "%s: %s" % (line, error.reason))
         except Exception as error:
             session = self.context.websocket
             if session is not None and session.state is session.ACCEPTED:
@@ -104,14 +136,9 @@ class Exchange(object):
         if self.headers_sent:  # too late for a status: break the response
             self.responder.abort()
             return
-        body = (text + "\n").encode("utf-8")
         self.status_code = int(status[:3])
         self.headers_sent = True
-        self.responder.start(status, [
-            ("content-type", "text/plain; charset=utf-8"),
-            ("content-length", str(len(body)))])
-        self.responder.data(body, True)
-        self.responder.end([])
+        answer_plain(self.responder, status, text)
 
     def start_response(self, status, headers, exc_info=None):
         session = self.context.websocket

@@ -13,11 +13,15 @@ import socket
 import h11
 
 from wsgi_ng._compat import monotonic
+from wsgi_ng.errors import BadRequest
 from wsgi_ng.handshake import accept_response, websocket_offer
 from wsgi_ng.host import RequestContext
 from wsgi_ng.server.bodies import RequestBody
 from wsgi_ng.server.environ import request_environ
-from wsgi_ng.server.exchange import ClientGone, Exchange
+from wsgi_ng.server.exchange import (
+    ClientGone, Exchange, log_bad_request, status_line,
+)
+from wsgi_ng.server.headcheck import HeadCheck, parser_error
 from wsgi_ng.server.sockio import ReadTimeout, TimedSocket
 from wsgi_ng.websocket import (
     FrameChannel, SocketStream, WebSocket, end_session, finish_session,
@@ -45,18 +49,28 @@ class HTTP1Connection(object):
         self.base_environ = base_environ
         self.conn = h11.Connection(
             h11.SERVER, max_incomplete_event_size=self.config.max_header_size)
-        if initial:
-            self.conn.receive_data(initial)
+        self.head_check = HeadCheck()
+        self.peer_closed = False
+        self._sniffed = initial  # read already, fed when run() starts
         self.io = TimedSocket(sock, self.config.send_timeout)
         self.requests = 0
         self._held = b""  # response head waiting to go out with the body
         self.idle = True  # waiting for a request head
         self.session = None  # the WebSocket session this connection became
+        #: Set when the server answered and closes while the client may
+        #: still be sending: the close then lingers (see sockio.Lingering).
+        self.linger = False
 
     # -- I/O ------------------------------------------------------------
     def receive(self, timeout):
-        """Feed h11 the next bytes; ``ReadTimeout`` after *timeout*."""
-        self.conn.receive_data(self.io.recv(timeout))
+        """Feed h11 the next bytes; ``ReadTimeout`` after *timeout*,
+        ``BadRequest`` when a completed head is one to refuse."""
+        self._feed(self.io.recv(timeout))
+
+    def _feed(self, data):
+        self.conn.receive_data(data)
+        self.peer_closed = not data
+        self.head_check.feed(data)
 
     def send(self, event, hold=False):
         """Send *event*; with *hold* its bytes wait for the next send, so a
@@ -69,18 +83,6 @@ class HTTP1Connection(object):
             except socket.error:  # socket.timeout included
                 raise ClientGone("the client closed the connection")
 
-    def refuse_folding(self):
-        """Reject obsolete line folding in a request head.  h11 unfolds it
-        (RFC 9112 allows either), but a proxy in front may read the folded
-        line differently -- a request smuggling vector -- so a server that
-        may sit behind one answers 400 instead (RFC 9112 section 5.2)."""
-        data = self.conn.trailing_data[0]
-        end = data.find(b"\r\n\r\n")
-        end = len(data) if end < 0 else end
-        if data.find(b"\r\n ", 0, end) >= 0 or data.find(b"\r\n\t", 0, end) >= 0:
-            raise h11.RemoteProtocolError("obsolete line folding in the "
-                                          "request head", 400)
-
     def buffered(self):
         """True when request bytes are already read (pipelined, or inside
         the TLS layer)."""
@@ -88,11 +90,18 @@ class HTTP1Connection(object):
 
     def next_event(self, timeout, deadline=None):
         """The next h11 event, waiting at most *timeout* seconds for each
-        read and, with *deadline*, until then in all (slowloris)."""
+        read and, with *deadline*, until then in all (slowloris); a
+        malformed request is a ``BadRequest``."""
         while True:
-            if self.conn.their_state is h11.IDLE:
-                self.refuse_folding()
-            event = self.conn.next_event()
+            in_body = self.conn.their_state is h11.SEND_BODY
+            try:
+                event = self.conn.next_event()
+            except h11.RemoteProtocolError as error:
+                if self.peer_closed:  # it left in the middle: nobody to answer
+                    raise ClientGone("the client closed mid-request: %s"
+                                     % error)
+                raise parser_error(error, self.head_check, in_body,
+                                   self.config.max_target_size)
             if event is not h11.NEED_DATA:
                 return event
             if deadline is not None:
@@ -106,45 +115,57 @@ class HTTP1Connection(object):
         and calls ``run(resumed=True)`` when data arrives) or switches to
         HTTP/2 (an ``Upgrade``)."""
         while not self.server.stopping:
-            self.idle = True
-            if self.requests and not resumed and not self.buffered():
-                try:
-                    self.receive(_LINGER)
-                except ReadTimeout:
-                    return PARK
-            resumed = False
-            wait = self.config.header_timeout
             try:
-                # the whole head must come within header_timeout, however
-                # slowly it trickles in (slowloris)
-                event = self.next_event(wait, monotonic() + wait)
-                self.idle = False
-            except ReadTimeout:
-                return None  # idle or too slow: just close
-            except h11.RemoteProtocolError as error:
-                self.refuse(error.error_status_hint, str(error))
+                outcome = self._serve_one(resumed)
+            except BadRequest as error:
+                self.refuse(error.status, error.reason)
                 return None
-            if not isinstance(event, h11.Request):
-                return None  # ConnectionClosed
-            self.requests += 1
-            try:
-                outcome = self.handle(event)
             except ClientGone:
                 return None
-            if isinstance(outcome, Upgrade):
-                return outcome
-            if outcome is _CLOSE or not self.next_cycle():
-                return None
+            resumed = False
+            if outcome is not None:
+                return None if outcome is _CLOSE else outcome
         return None
 
+    def _serve_one(self, resumed):
+        """Read and answer one request: None to go on with the next, or
+        what ``run`` answers (``PARK``, an ``Upgrade``, ``_CLOSE``)."""
+        self.idle = True
+        if self._sniffed:
+            sniffed, self._sniffed = self._sniffed, b""
+            self._feed(sniffed)
+        elif self.requests and not resumed and not self.buffered():
+            try:
+                self.receive(_LINGER)
+            except ReadTimeout:
+                return PARK
+        wait = self.config.header_timeout
+        try:
+            # the whole head must come within header_timeout, however
+            # slowly it trickles in (slowloris)
+            event = self.next_event(wait, monotonic() + wait)
+            self.idle = False
+        except ReadTimeout:
+            return _CLOSE  # idle or too slow: just close
+        if not isinstance(event, h11.Request):
+            return _CLOSE  # ConnectionClosed
+        self.requests += 1
+        outcome = self.handle(event)
+        if outcome is not None:
+            return outcome
+        return None if self.next_cycle() else _CLOSE
+
     def refuse(self, status, why):
-        log.warning("bad request from %s: %s (answered %d)",
-                    self.peer[0] if self.peer else "?", why, status)
+        """Answer a request the server will not serve, in one log line and
+        a plain-text response, and close."""
+        log_bad_request(self.peer, why, status)
+        self.linger = True
         if self.conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
             return
-        body = ("%d %s\n" % (status, why)).encode("utf-8")
+        line = status_line(status)
+        body = ("%s: %s\n" % (line, why)).encode("utf-8")
         try:
-            self.send(h11.Response(status_code=status, headers=[
+            self.send(h11.Response(status_code=status, reason=line[4:], headers=[
                 ("Content-Type", "text/plain; charset=utf-8"),
                 ("Content-Length", str(len(body))), ("Connection", "close")]))
             self.send(h11.Data(data=body))
@@ -163,12 +184,17 @@ class HTTP1Connection(object):
                     if not isinstance(event, h11.Data):
                         break
                     drained += len(event.data)
-            except (ReadTimeout, h11.RemoteProtocolError):
-                return False
+            except ReadTimeout:
+                pass
+            except BadRequest as error:  # answered already: only log it
+                log_bad_request(self.peer, error.reason,
+                                "after its response: connection closed")
         if self.conn.our_state is not h11.DONE or \
                 self.conn.their_state is not h11.DONE:
+            self.linger = True  # the client may still be sending
             return False
         self.conn.start_next_cycle()
+        self.head_check.reset(self.conn.trailing_data[0])
         return True
 
     # -- shutdown (another thread) -----------------------------------------
@@ -194,34 +220,20 @@ class HTTP1Connection(object):
         """Serve one request: None to go on, ``_CLOSE`` or an ``Upgrade``."""
         # h11 0.11 (Python 2) hands out bytearrays: made plain bytes here
         headers = [(bytes(name), bytes(value)) for name, value in request.headers]
-        target = bytes(request.target)
-        size = len(target) + sum(len(n) + len(v) + 4 for n, v in headers)
-        if size > self.config.max_header_size:  # h11 bounds only partial heads
-            self.refuse(431, "request head over %d bytes"
-                        % self.config.max_header_size)
-            return _CLOSE
-        if len(headers) > self.config.max_header_count:
-            self.refuse(431, "more than %d header fields"
-                        % self.config.max_header_count)
-            return _CLOSE
-        fields = dict(headers)
-        if b"content-length" in fields and b"transfer-encoding" in fields:
-            self.refuse(400, "both Content-Length and Transfer-Encoding "
-                        "(request smuggling)")
-            return _CLOSE
+        method, target = bytes(request.method), bytes(request.target)
+        fields = self.check_head(request, method, target, headers)
         if self.wants_h2c(fields):
-            return self.upgrade_to_h2(bytes(request.method), target, headers)
+            return self.upgrade_to_h2(method, target, headers)
         length = fields.get(b"content-length")
         if length is not None and int(length) > self.config.max_body_size:
-            self.refuse(413, "request body over %d bytes"
-                        % self.config.max_body_size)
-            return _CLOSE
+            raise BadRequest(413, "request body over %d bytes"
+                             % self.config.max_body_size)
         http_version = bytes(request.http_version).decode("ascii")
         body = _Body(self, self.config.max_body_size)
-        environ = request_environ(self.base_environ, bytes(request.method),
-                                  target, "HTTP/" + http_version,
-                                  headers, self.peer, body)
-        responder = _Responder(self, bytes(request.method) == b"HEAD")
+        environ = request_environ(self.base_environ, method, target,
+                                  "HTTP/" + http_version, headers, self.peer,
+                                  body)
+        responder = _Responder(self, method == b"HEAD")
         offer = websocket_offer(environ)
         session = None
         if offer is not None:
@@ -246,6 +258,29 @@ class HTTP1Connection(object):
         if responder.aborted:
             raise ClientGone("response broken off")
         return None
+
+    def check_head(self, request, method, target, headers):
+        """Limits and rules h11 leaves to the server; returns the fields as
+        a dict (names lower-case)."""
+        if bytes(request.http_version) not in (b"1.0", b"1.1"):
+            raise BadRequest(505, "HTTP/%s over HTTP/1 framing" % (
+                bytes(request.http_version).decode("ascii"),))
+        if len(target) > self.config.max_target_size:
+            raise BadRequest(414, "request target over %d bytes"
+                             % self.config.max_target_size)
+        size = len(method) + len(target) + sum(
+            len(n) + len(v) + 4 for n, v in headers)
+        if size > self.config.max_header_size:  # h11 bounds only partial heads
+            raise BadRequest(431, "request head over %d bytes"
+                             % self.config.max_header_size)
+        if len(headers) > self.config.max_header_count:
+            raise BadRequest(431, "more than %d header fields"
+                             % self.config.max_header_count)
+        fields = dict(headers)
+        if b"content-length" in fields and b"transfer-encoding" in fields:
+            raise BadRequest(400, "both Content-Length and Transfer-Encoding "
+                             "(request smuggling)")
+        return fields
 
     def accept_websocket(self, offer, body, subprotocol, extra_headers):
         body.read()  # a handshake has no body; this reaches its end
@@ -321,12 +356,10 @@ class _Body(RequestBody):
         if connection.conn.they_are_waiting_for_100_continue:
             connection.send(h11.InformationalResponse(
                 status_code=100, headers=[], reason=b"Continue"))
-        try:
+        try:  # a malformed body is a BadRequest the exchange answers
             event = connection.next_event(connection.config.header_timeout)
         except ReadTimeout:
             raise ClientGone("the request body stalled")
-        except h11.RemoteProtocolError as error:  # e.g. it ended too soon
-            raise ClientGone("bad request body: %s" % error)
         if isinstance(event, h11.Data):
             return bytes(event.data)
         return b""

@@ -25,13 +25,18 @@ import h2.exceptions
 import h2.settings
 
 from wsgi_ng._compat import Condition, monotonic, to_bytes
-from wsgi_ng.errors import ConnectionClosed, Timeout
+from wsgi_ng.errors import BadRequest, ConnectionClosed, Timeout
 from wsgi_ng.handshake import accept_response, extended_connect_offer
 from wsgi_ng.host import RequestContext
 from wsgi_ng.lifecycle import Disconnected
 from wsgi_ng.server.bodies import RequestBody
 from wsgi_ng.server.environ import request_environ
-from wsgi_ng.server.exchange import ClientGone, Exchange
+from wsgi_ng.server.h2state import (
+    MalformedRequest, ServerConnection, describe_h2_error,
+)
+from wsgi_ng.server.exchange import (
+    ClientGone, Exchange, answer_plain, log_bad_request, status_line,
+)
 from wsgi_ng.server.sockio import ReadTimeout, TimedSocket
 from wsgi_ng.websocket import (
     FrameChannel, WebSocket, end_session, finish_session,
@@ -42,6 +47,9 @@ log = logging.getLogger("wsgi_ng.server")
 #: Connection-level receive window: what all streams together may buffer.
 _CONNECTION_WINDOW = 16 * 1024 * 1024
 _RESET_WINDOW = 10.0  # seconds over which client resets are counted
+#: Seconds the reader waits at a time once no new streams come, so the
+#: connection closes as soon as its last stream ends.
+_WIND_DOWN_POLL = 0.05
 #: Pseudo-header fields a request may carry on top of max_header_count
 #: (:method, :scheme, :authority, :path, :protocol).
 _PSEUDO_HEADERS = 5
@@ -63,7 +71,7 @@ class HTTP2Connection(object):
         # what we send is checked once already (validate.clean_headers on
         # every app header list, names lower-cased by _lower): h2 need not
         # check it again, which costs a tenth of a request's time
-        self.h2 = h2.connection.H2Connection(h2.config.H2Configuration(
+        self.h2 = ServerConnection(h2.config.H2Configuration(
             client_side=False, header_encoding=None,
             validate_outbound_headers=False, normalize_outbound_headers=False))
         self.cond = Condition(threading.RLock())
@@ -71,6 +79,10 @@ class HTTP2Connection(object):
         self.resets = collections.deque()
         self.closed = False
         self.client_done = False  # the client sent GOAWAY
+        self.closing = False  # we sent a graceful GOAWAY
+        #: Whether the close should linger (``sockio.Lingering``): unless
+        #: the client closed first, frames it sent may still be on their way.
+        self.linger = True
 
     # -- writing (any thread, under the condition) -------------------------
     def flush(self):
@@ -141,6 +153,7 @@ class HTTP2Connection(object):
         are closed with 1001."""
         with self.cond:
             if not self.closed:
+                self.closing = True
                 self.h2.close_connection()
                 self.flush()
             sessions = [s.session for s in list(self.streams.values())
@@ -204,9 +217,13 @@ class HTTP2Connection(object):
 
     def read(self):
         """The next bytes; ``b""`` when the connection is over, None when
-        nothing came in the keep-alive time while streams are open."""
+        nothing came in the keep-alive time while streams are open (or,
+        once no new streams come, in a moment: the connection ends as soon
+        as its last stream does)."""
+        winding_down = self.closing or self.client_done or self.server.stopping
         try:
-            return self.io.recv(self.config.keep_alive_timeout)
+            data = self.io.recv(_WIND_DOWN_POLL if winding_down
+                                else self.config.keep_alive_timeout)
         except ReadTimeout:
             with self.cond:
                 if self.streams:
@@ -214,6 +231,8 @@ class HTTP2Connection(object):
                 self.h2.close_connection()  # idle: GOAWAY, then close
                 self.flush()
             return b""
+        self.linger = self.linger and bool(data)  # b"": the client closed
+        return data
 
     def receive(self, data):
         with self.cond:
@@ -221,7 +240,8 @@ class HTTP2Connection(object):
                 events = self.h2.receive_data(data)
             except h2.exceptions.ProtocolError as error:
                 log.warning("HTTP/2 protocol error from %s: %s; connection "
-                            "closed", self.peer[0] if self.peer else "?", error)
+                            "closed", self.peer[0] if self.peer else "?",
+                            describe_h2_error(error))
                 self.h2.close_connection(getattr(
                     error, "error_code", h2.errors.ErrorCodes.PROTOCOL_ERROR))
                 self.flush()
@@ -250,15 +270,16 @@ class HTTP2Connection(object):
                 stream.reset = True
                 stream.disconnected.set()
             self.count_reset()
+        elif isinstance(event, MalformedRequest):  # reset by h2state
+            log_bad_request(self.peer, "a malformed request on stream %d: %s"
+                            % (event.stream_id, describe_h2_error(event.error)),
+                            "stream reset")
+            self.count_reset()
         elif isinstance(event, h2.events.ConnectionTerminated):
             if event.error_code != h2.errors.ErrorCodes.NO_ERROR:
                 self.closed = True
                 return
-            # A graceful GOAWAY (h2load, browsers: "no more requests"): the
-            # streams already open must still finish (RFC 9113 section
-            # 6.8), but h2 closes its state machine on any GOAWAY.  Reopen.
-            self.h2.state_machine.state = h2.connection.ConnectionState.SERVER_OPEN
-            self.client_done = True
+            self.client_done = True  # no new streams; open ones finish
 
     def acknowledge(self, stream_id, length):
         if not length:
@@ -286,7 +307,8 @@ class HTTP2Connection(object):
         stream = _Stream(self, stream_id, headers, pushed)
         if ended:
             stream.input.end()
-        if len(headers) > self.config.max_header_count + _PSEUDO_HEADERS:
+        if self.closing or \
+                len(headers) > self.config.max_header_count + _PSEUDO_HEADERS:
             self.reset(stream, h2.errors.ErrorCodes.REFUSED_STREAM)
             return
         self.streams[stream_id] = stream
@@ -296,8 +318,13 @@ class HTTP2Connection(object):
 
     def stream_done(self, stream):
         """The app is done with *stream*.  Body data the client still sends
-        is acknowledged and dropped (no reset: a late END_STREAM on a GET is
-        common, and clients count a reset as a failed request)."""
+        is acknowledged and dropped, and the stream is not reset: a late
+        END_STREAM on a GET is common, and clients count a reset as a failed
+        request -- curl 7.88 even one with NO_ERROR, which RFC 9113 section
+        8.1 suggests for a response that came before the request's body
+        ended.  Such a client may end its body early (curl does after a
+        413), which h2 would take for a content-length lie, a connection
+        error: h2 is told to stop checking that stream's length."""
         if stream.input.ended:
             # The common case, without the lock: the reader thread holds it
             # for every frame it reads and Python's locks are not fair, so a
@@ -308,8 +335,13 @@ class HTTP2Connection(object):
             return
         with self.cond:  # data may still be arriving: stop it coming here
             self.streams.pop(stream.id, None)
-            for _, flow_length in stream.input.discard():
+            unread = stream.input.discard()
+            for _, flow_length in unread:
                 self.acknowledge(stream.id, flow_length)
+            if unread or stream.declares_body:
+                h2_stream = self.h2.streams.get(stream.id)
+                if h2_stream is not None:  # h2 has no public switch for it
+                    h2_stream._expected_content_length = None
             self.flush()
 
 
@@ -378,27 +410,18 @@ class _Stream(object):
         self.head = False
         self.session = None
         self.disconnected = Disconnected()  # reset, or the connection ended
+        self.declares_body = dict(headers).get(b"content-length", b"0") != b"0"
 
     # -- running the app (a pool thread) -----------------------------------
     def run(self):
         connection = self.connection
         try:
-            pseudo = dict((n, v) for n, v in self.headers if n.startswith(b":"))
-            fields = [(n, v) for n, v in self.headers if not n.startswith(b":")]
-            method = pseudo.get(b":method", b"GET")
-            self.head = method == b"HEAD"
-            websocket = method == b"CONNECT"
-            if websocket:
-                if pseudo.get(b":protocol") != b"websocket":
-                    connection.reset(self, h2.errors.ErrorCodes.PROTOCOL_ERROR)
-                    return
-                method = b"GET"  # presented like an HTTP/1.1 handshake
-                fields += [(b"upgrade", b"websocket"), (b"connection", b"Upgrade")]
-            if b":authority" in pseudo:
-                fields.insert(0, (b"host", pseudo[b":authority"]))
-            environ = request_environ(
-                connection.base_environ, method, pseudo.get(b":path", b"/"),
-                "HTTP/2", fields, connection.peer, self.input)
+            try:
+                environ, websocket = self.environ()
+            except BadRequest as error:
+                log_bad_request(connection.peer, error.reason, error.status)
+                answer_plain(self, status_line(error.status), error.reason)
+                return
             session = None
             if websocket:
                 offer = extended_connect_offer(environ)
@@ -422,8 +445,39 @@ class _Stream(object):
                 return
             connection.server.access_log(environ, exchange.status_code,
                                          exchange.sent_bytes)
+        except ClientGone:
+            pass  # reset while the refusal went out
         finally:
             connection.stream_done(self)
+
+    def environ(self):
+        """The request's environ, and whether it is a WebSocket handshake
+        (an extended CONNECT, presented like an HTTP/1.1 one); raises
+        ``BadRequest`` for what the server will not serve."""
+        pseudo = dict((n, v) for n, v in self.headers if n.startswith(b":"))
+        fields = [(n, v) for n, v in self.headers if not n.startswith(b":")]
+        method = pseudo.get(b":method", b"GET")
+        self.head = method == b"HEAD"
+        authority = pseudo.get(b":authority")
+        # a plain CONNECT targets an authority (and is refused: no proxy)
+        target = pseudo.get(b":path", authority or b"")
+        websocket = method == b"CONNECT" and b":protocol" in pseudo
+        if websocket:
+            if pseudo[b":protocol"] != b"websocket":
+                raise BadRequest(501, "extended CONNECT for a protocol other "
+                                 "than websocket")
+            method = b"GET"  # presented like an HTTP/1.1 handshake
+            fields += [(b"upgrade", b"websocket"), (b"connection", b"Upgrade")]
+        if authority is not None:  # the Host, which must agree with it
+            if any(v != authority for n, v in fields if n == b"host"):
+                raise BadRequest(400, "a Host field that differs from "
+                                 ":authority")
+            fields = [(b"host", authority)] + [
+                (n, v) for n, v in fields if n != b"host"]
+        environ = request_environ(
+            self.connection.base_environ, method, target, "HTTP/2", fields,
+            self.connection.peer, self.input)
+        return environ, websocket
 
     def accept(self, offer, subprotocol, extra_headers):
         self.connection.server.request_pool.detach()  # a session holds it

@@ -25,9 +25,11 @@ the CPU cannot hold up all others for long; and each ``patience`` seconds
 of progress without a stall halve the target again.
 Idle threads retire after ``idle_timeout``.
 """
+import atexit
 import collections
 import logging
 import threading
+import weakref
 
 from wsgi_ng._compat import Condition, monotonic, process_time
 
@@ -78,6 +80,7 @@ class ThreadPool(object):
                                          name="%s-watcher" % name)
         self._watcher.daemon = True
         self._watcher.start()
+        _POOLS.add(self)
 
     def submit(self, fn, *args):
         """Queue *fn*; False (and nothing runs) once the pool shut down."""
@@ -225,6 +228,26 @@ class ThreadPool(object):
             self._work.notify_all()
             self._watch.notify()
             return self._work.wait_for(lambda: not self._threads, timeout)
+
+
+#: Every pool alive, so the process can stop their watchers at exit.
+_POOLS = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_watchers():
+    """At exit, end the watcher of every pool that was never shut down.
+    Python 2 tears its modules down (their globals become None) while
+    daemon threads still run, and a watcher waking then died with "'NoneType'
+    object is not callable"; this ends it first."""
+    pools = list(_POOLS)
+    for pool in pools:
+        with pool._work:
+            pool._closed = True
+            pool._watch.notify()
+            pool._work.notify_all()  # idle threads end too
+    for pool in pools:
+        pool._watcher.join(1.0)
 
 
 class _Waiting(object):

@@ -109,3 +109,36 @@ class TimedSocket(object):
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
                                  _timeval(None))
         self.sock.settimeout(None)
+
+
+class Lingering(object):
+    """A connection the server closes while its client may still be
+    sending: a request it refused, a GOAWAY it sent.  Closing a socket with
+    unread data makes the kernel send a reset, which can destroy the answer
+    still in flight to the client.  So the server stops writing (a FIN),
+    reads and discards what arrives, and closes at the client's EOF or
+    after ``LINGER`` seconds.  The parking thread does the reading: a
+    lingering connection holds no thread."""
+
+    def __init__(self, handler):
+        # a TLS socket owns the descriptor; its shutdown also ends TLS, so
+        # what is read afterwards is discarded as it came, encrypted
+        self.sock, self.raw = handler.sock, handler.raw
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except socket.error:
+            pass
+
+    def fileno(self):
+        return self.sock.fileno()
+
+    def discard(self):
+        """Read what arrived; True when the client is done (EOF or error)."""
+        try:
+            return not self.sock.recv(RECV_SIZE, socket.MSG_DONTWAIT)
+        except socket.error as error:
+            return error.args[0] not in _AGAIN
+
+
+#: Seconds a lingering close waits at most for the client's EOF.
+LINGER = 2.0

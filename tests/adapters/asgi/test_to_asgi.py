@@ -216,3 +216,17 @@ def test_websocket_over_http2(h2server):
     assert events[-1].code == 4002
     assert h2.get("/features").status == 200  # the connection goes on
     h2.close()
+
+
+def test_a_host_the_reference_server_refuses_is_a_400_with_one_log_line(server):
+    """The ASGI servers let a Host with a space through; to_asgi answers
+    it as the reference server does (a 500 and a traceback before)."""
+    sock = server.connect()
+    sock.sendall(b"GET /features HTTP/1.1\r\nHost: bad host\r\n\r\n")
+    head = sock.recv(65536)
+    sock.close()
+    assert head.startswith(b"HTTP/1.1 400"), head
+    deadline = time.time() + WAIT
+    while "invalid Host field (answered 400)" not in server.output():
+        assert time.time() < deadline, server.output()
+        time.sleep(0.05)

@@ -9,10 +9,11 @@ import queue
 import threading
 
 from wsgi_ng import keys
-from wsgi_ng.adapters.asgi.headers import decode_headers, status_line
+from wsgi_ng.adapters.asgi.headers import decode_headers
 from wsgi_ng.adapters.asgi.loop import LOOP
 from wsgi_ng.adapters.asgi.queues import SimpleQueue, resolve
 from wsgi_ng.iterables import WrappedBody
+from wsgi_ng.server.exchange import status_line
 
 log = logging.getLogger("wsgi_ng.asgi")
 
@@ -190,7 +191,7 @@ class AsgiRequest(object):
             raise RuntimeError("the ASGI app sent a body before "
                                "http.response.start")
         self.trailers = bool(head.get("trailers"))
-        self.start_response(status_line(head["status"]),
+        self.start_response(status_line(int(head["status"])),
                             decode_headers(head.get("headers", [])))
         self.started = True
 

@@ -8,10 +8,11 @@ import logging
 import threading
 
 from wsgi_ng import keys
-from wsgi_ng.adapters.asgi.headers import decode_headers, status_line
+from wsgi_ng.adapters.asgi.headers import decode_headers
 from wsgi_ng.adapters.asgi.loop import LOOP
 from wsgi_ng.adapters.asgi.queues import SimpleQueue
 from wsgi_ng.errors import ConnectionClosed
+from wsgi_ng.server.exchange import status_line
 
 log = logging.getLogger("wsgi_ng.asgi")
 
@@ -88,7 +89,7 @@ class AsgiSession(object):
                 denial[1].append(message.get("body", b""))
                 if not message.get("more_body"):
                     head = denial[0]
-                    self.start_response(status_line(head["status"]),
+                    self.start_response(status_line(int(head["status"])),
                                         decode_headers(head.get("headers", [])))
                     return denial[1]
             elif kind == "done":

@@ -11,11 +11,13 @@ from wsgi_ng.adapters.asgi.channel import _INBOX_LIMIT, AsgiChannel
 from wsgi_ng.adapters.asgi.headers import encode_headers
 from wsgi_ng.adapters.asgi.queues import ABORT, END, Inbox, Outbox, cancelled
 from wsgi_ng.adapters.asgi.scopes import scope_environ
-from wsgi_ng.errors import Timeout
+from wsgi_ng.errors import BadRequest, Timeout
 from wsgi_ng.handshake import extended_connect_offer
 from wsgi_ng.host import RequestContext
 from wsgi_ng.lifecycle import Disconnected
-from wsgi_ng.server.exchange import ClientGone, Exchange
+from wsgi_ng.server.exchange import (
+    ClientGone, Exchange, answer_plain, log_bad_request, status_line,
+)
 from wsgi_ng.shims.spool import BodyTooLarge
 from wsgi_ng.websocket import DEFAULT_CLOSE_TIMEOUT, WebSocket, finish_session
 
@@ -80,7 +82,22 @@ class AsgiCall(object):
             trailers_need_chunking=not self.http2,  # HTTP/1.1: chunked only
             disconnected=Disconnected(self.watch))
         self.trailers = trailers
-        await self._run(scope_environ(self.scope, body))
+        environ = await self._environ(body)
+        if environ is not None:
+            await self._run(environ)
+
+    async def _environ(self, body, method=None):
+        """The request's environ; None when the reference server's rules
+        refuse what the ASGI server let through (a bad ``Host``, say):
+        then it has been answered as the reference server answers it."""
+        try:
+            return scope_environ(self.scope, body, method)
+        except BadRequest as error:
+            log_bad_request(self.scope.get("client"), error, error.status)
+            cancelled(self.pump)
+            answer_plain(self, status_line(error.status), str(error))
+            await self._send_all()
+            return None
 
     async def _run(self, environ):
         if not self.pool.submit(self._call_app, environ):
@@ -240,7 +257,9 @@ class AsgiCall(object):
         else:
             self._denial = True
         self.trailers = False
-        environ = scope_environ(self.scope, io.BytesIO(b""), b"GET")
+        environ = await self._environ(io.BytesIO(b""), b"GET")
+        if environ is None:
+            return
         environ.setdefault("HTTP_UPGRADE", "websocket")  # HTTP/2: RFC 8441
         environ.setdefault("HTTP_CONNECTION", "Upgrade")
         offer = extended_connect_offer(environ)  # key or not: ASGI did it

@@ -1,0 +1,112 @@
+"""What HTTP/1.1's request parser must be stricter about than h11 is.
+
+h11 reads a request head leniently where RFC 9112 leaves a choice: it
+unfolds obsolete line folding and (from 0.14) takes a bare LF for a line
+end, while h11 0.11, on Python 2, does not see a bare LF at all.  A proxy in
+front may read either differently -- a request smuggling vector -- so the
+server refuses both (RFC 9112 sections 2.2 and 5.2), whichever parser runs.
+``HeadCheck`` keeps the raw bytes of the head being read and checks them
+once it is complete, before h11 acts on it.
+
+It also turns h11's errors into a status and words: a ``Transfer-Encoding``
+whose final coding is not chunked is a 400 (RFC 9112 section 6.3), an
+unknown coding alone a 501, a request line longer than the head limit a
+414, and no message carries a Python repr.
+"""
+import re
+
+from wsgi_ng.errors import BadRequest
+
+_BLANK_LINE = re.compile(br"\n\r?\n")
+_BARE_LF = re.compile(br"(?<!\r)\n")
+_FOLDED = re.compile(br"\n[ \t]")
+_TRANSFER_ENCODING = re.compile(br"^transfer-encoding[ \t]*:(.*?)\r?$",
+                                re.I | re.M)
+_CONTENT_LENGTH = re.compile(br"^content-length[ \t]*:", re.I | re.M)
+#: h11's reprs of the bytes it choked on: words come before them.
+_REPR = re.compile(r":\s*(?:bytearray\()?b?['\"].*$")
+
+
+class HeadCheck(object):
+    """The raw request head as it arrives, checked once complete."""
+
+    def __init__(self):
+        self.head = None  # the complete head, once it is
+        self._data = bytearray()
+        self._searched = 0
+
+    def reset(self, leftover):
+        """A new head starts; *leftover* are bytes already received."""
+        self.head = None
+        self._data = bytearray(leftover)
+        self._searched = 0
+        if leftover:
+            self._check()
+
+    def target_too_long(self, limit):
+        """True when the head is incomplete and its request target -- as
+        much of it as came -- is longer than *limit*: a 414, not a 431."""
+        line = self._data.lstrip(b"\r\n").split(b"\n", 1)[0]
+        target = line.partition(b" ")[2].split(b" ", 1)[0]
+        return self.head is None and len(target) > limit
+
+    def feed(self, data):
+        """Bytes received while the head is incomplete; ``BadRequest`` when
+        the completed head is one to refuse."""
+        if self.head is None and data:
+            self._data += data
+            self._check()
+
+    def _check(self):
+        # an empty line before the request line is allowed: skip it
+        start = len(self._data) - len(self._data.lstrip(b"\r\n"))
+        blank = _BLANK_LINE.search(self._data, max(start, self._searched - 2))
+        if blank is None:
+            self._searched = len(self._data)
+            return
+        self.head = head = bytes(self._data[start:blank.end()])
+        self._data = bytearray()
+        if _BARE_LF.search(head):
+            raise BadRequest(400, "a line of the request head ends in a bare "
+                             "LF, not CRLF")
+        if _FOLDED.search(head):
+            raise BadRequest(400, "obsolete line folding in the request head")
+
+
+def parser_error(error, check, in_body, max_target_size):
+    """The ``BadRequest`` for h11's ``RemoteProtocolError`` *error*, read
+    with the request's ``HeadCheck`` *check*; *in_body*: while reading the
+    body (a chunk line past h11's buffer limit is then what was too long)."""
+    message = str(error)
+    if "Transfer-Encoding" in message:
+        return transfer_coding_error(check.head)
+    if error.error_status_hint == 431:  # h11's buffer limit: too long
+        if in_body:
+            return BadRequest(400, "a chunk size line is too long (chunk "
+                              "extensions)")
+        if check.target_too_long(max_target_size):
+            return BadRequest(414, "the request target is too long")
+        return BadRequest(431, "the request head is too large")
+    return BadRequest(error.error_status_hint, words(message))
+
+
+def transfer_coding_error(head):
+    """The ``BadRequest`` for a head whose ``Transfer-Encoding`` h11 cannot
+    take (RFC 9112 section 6.3 item 4; section 6.1 for repeated chunked)."""
+    values = _TRANSFER_ENCODING.findall(head or b"")
+    codings = [coding.strip().lower() for value in values
+               for coding in value.split(b",") if coding.strip()]
+    if _CONTENT_LENGTH.search(head or b""):
+        return BadRequest(400, "both Content-Length and Transfer-Encoding "
+                          "(request smuggling)")
+    if not codings or codings.count(b"chunked") > 1 or (
+            b"chunked" in codings[:-1]) or (
+            codings[-1] != b"chunked" and len(codings) > 1):
+        return BadRequest(400, "Transfer-Encoding must end in chunked, once")
+    return BadRequest(501, "Transfer-Encoding other than chunked is not "
+                      "supported")
+
+
+def words(message):
+    """An h11 error message without the repr of the offending bytes."""
+    return _REPR.sub("", message).strip() or "malformed request"
