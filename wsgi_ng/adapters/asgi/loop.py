@@ -13,7 +13,8 @@ import atexit
 import os
 import threading
 
-_STOP_TIMEOUT = 5.0
+#: Seconds to wait for the loop thread to start, and to stop.
+_START_TIMEOUT = _STOP_TIMEOUT = 5.0
 
 
 class LoopThread(object):
@@ -41,7 +42,9 @@ class LoopThread(object):
                                   name="wsgi-ng-asgi-loop")
         thread.daemon = True  # a stuck app must not keep the process alive
         thread.start()
-        ready.wait()
+        if not ready.wait(_START_TIMEOUT):  # a loop that cannot even start
+            raise RuntimeError("the ASGI event loop thread did not start "
+                               "within %gs" % _START_TIMEOUT)
         self._loop, self._thread, self._pid = loop, thread, os.getpid()
         atexit.register(self.stop)
 
