@@ -4,7 +4,8 @@
 (a WebSocket handshake refused with the app's own status and body) and
 ``/stream`` (an endless download that logs when ``close()`` is called).
 ``frameworks``: the example Django project and Flask app, through
-``to_asgi(from_wsgi(...))``.  ``round_trip``: the probe app through
+``to_asgi(from_wsgi(...))``.  ``pushing``: the probe app for clients
+that accept pushes (``push=True``).  ``round_trip``: the probe app through
 ``to_wsgi(from_asgi(to_asgi(...)))`` for plain WSGI servers.
 """
 import itertools
@@ -48,4 +49,5 @@ ROUTES.update({"/deny": deny, "/stream": stream})
 
 probe = to_asgi(ng_app)
 frameworks = to_asgi(_with_probe)
-round_trip = to_wsgi(from_asgi(to_asgi(ng_app)))
+pushing = to_asgi(ng_app, push=True)  # for clients that accept pushes
+round_trip = to_wsgi(from_asgi(to_asgi(ng_app, push=True)))

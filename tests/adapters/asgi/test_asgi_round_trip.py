@@ -20,7 +20,8 @@ ROUND_TRIP = "asgi_apps:round_trip"
 @pytest.fixture
 def bridged(monkeypatch):
     """The server scenarios' app, through both bridges."""
-    app = from_asgi(to_asgi(http1.application))
+    # from_asgi offers the push extension only when its host can push
+    app = from_asgi(to_asgi(http1.application, push=True))
     monkeypatch.setattr(http1, "application", app)
     monkeypatch.setattr(http2, "application", app)
 

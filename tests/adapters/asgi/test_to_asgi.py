@@ -164,19 +164,35 @@ def h2server():
     assert "Traceback" not in live.final_output, live.final_output
 
 
-def test_http2_push_early_hints_and_trailers(h2server):
+def test_http2_early_hints_and_trailers(h2server):
+    """hypercorn offers push to every client, also those that turned it
+    off, as browsers do: by default a hint is a 103 and a Link header."""
     h2 = H2Client(h2server.connect(), h2server.url)
     features = json.loads(h2.get("/features").body.decode())
-    assert features == {"features": ["disconnect", "early_hints", "full_duplex",
-                                     "push"], "protocol": "HTTP/2"}
+    assert features == {"features": ["disconnect", "early_hints", "full_duplex"],
+                        "protocol": "HTTP/2"}
     trailers = hypercorn_sends_h2_trailers()
     page = h2.response(h2.request("GET", "/page", [("te", "trailers")] if
                                   trailers else []))
     h2.close()
     assert page.status == 200 and page.body == b"<h1>probe</h1>"
-    assert page.header("x-push") == "push"
-    assert [dict(headers)[":path"] for headers in h2.pushed.values()] == ["/app.css"]
+    assert page.header("x-push") == "early_hint" and h2.pushed == {}
+    link = "</app.css>; rel=preload; as=style"
+    assert [dict(hint)[":status"] for hint in page.informational] == ["103"]
+    assert ("link", link) in page.informational[0]
+    assert page.header("link") == link
     assert page.trailers == ([("x-trailer", "1")] if trailers else None)
+
+
+def test_http2_push_where_the_clients_take_it():
+    with LiveServer("hypercorn", "asgi_apps:pushing") as server:
+        h2 = H2Client(server.connect(), server.url)
+        assert "push" in json.loads(h2.get("/features").body.decode())["features"]
+        page = h2.get("/page")
+        h2.close()
+    assert page.status == 200 and page.header("x-push") == "push"
+    assert [dict(headers)[":path"] for headers in h2.pushed.values()] == ["/app.css"]
+    assert "Traceback" not in server.final_output, server.final_output
 
 
 def hypercorn_sends_h2_trailers():

@@ -11,7 +11,7 @@ exactly once -- is kept by one implementation.  The ``ng.`` keys come from
 ========================== =============================================
 ASGI extension             wsgi-ng capability
 ========================== =============================================
-``http.response.push``     ``push``
+``http.response.push``     ``push``, with ``push=True`` only (below)
 ``http.response.early_hint`` ``early_hints`` (``Link`` hints)
 ``http.response.trailers`` ``trailers`` (when the client sent ``TE``)
 ``websocket.http.response`` a denial is sent with the app's status and
@@ -27,6 +27,13 @@ called.  A WebSocket is the same ``WebSocket`` session as on every host,
 over an ``AsgiChannel``; its thread leaves the pool's count, so sessions
 never starve plain requests.  ASGI lifespan runs the app's
 ``ng_lifespan``.
+
+Push is the one extension that cannot be taken at its word: hypercorn
+offers ``http.response.push`` to every HTTP/2 client, also to those that
+turned push off (every browser and curl do), and drops the push then;
+ASGI has no answer to tell.  So ``ng.push`` uses it only when the
+deployment says its clients take pushes (``push=True``); otherwise a hint
+leaves as a 103 and a ``Link`` header, as the spec's degradation says.
 """
 import asyncio
 import os
@@ -41,11 +48,14 @@ from wsgi_ng.websocket import DEFAULT_MAX_MESSAGE_SIZE
 
 def to_asgi(app, threads=32, max_sessions=1000,
             max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
-            max_body_size=DEFAULT_MAX_BODY_SIZE):
+            max_body_size=DEFAULT_MAX_BODY_SIZE, push=False):
     """The ASGI 3 app that runs the wsgi-ng *app*.  *threads* bounds the
     threads running requests; *max_sessions* the WebSocket sessions (each
-    holds a thread of its own; past it handshakes are refused)."""
-    return AsgiApp(app, threads, max_sessions, max_message_size, max_body_size)
+    holds a thread of its own; past it handshakes are refused).  *push*:
+    the clients accept HTTP/2 pushes, so the server's push extension is
+    real (see the module's doc)."""
+    return AsgiApp(app, threads, max_sessions, max_message_size, max_body_size,
+                   push)
 
 
 class AsgiApp(object):
@@ -53,8 +63,9 @@ class AsgiApp(object):
     ``AsgiCall`` per request or session."""
 
     def __init__(self, app, threads, max_sessions, max_message_size,
-                 max_body_size):
+                 max_body_size, push):
         self.app = app
+        self.push = push
         self.threads = threads
         self.max_sessions = max_sessions
         self.max_message_size = max_message_size

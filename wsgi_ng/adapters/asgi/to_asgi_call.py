@@ -74,8 +74,10 @@ class AsgiCall(object):
         trailers = "http.response.trailers" in self.extensions and any(
             name == b"te" and b"trailers" in value.lower()
             for name, value in self.scope["headers"])
+        bridge_pushes = self.bridge.push and \
+            "http.response.push" in self.extensions
         self.context = RequestContext(
-            push=self.push if "http.response.push" in self.extensions else None,
+            push=self.push if bridge_pushes else None,
             early_hints=self.hint if "http.response.early_hint" in
             self.extensions else None,
             trailers=trailers, full_duplex=self.http2,
