@@ -1,11 +1,11 @@
 """The apps the ASGI tests serve (Python 3 only).
 
-``probe``: the host tests' probe app through ``to_asgi``, plus ``/deny``
-(a WebSocket handshake refused with the app's own status and body) and
-``/stream`` (an endless download that logs when ``close()`` is called).
-``frameworks``: the example Django project and Flask app, through
-``to_asgi(from_wsgi(...))``.  ``pushing``: the probe app for clients
-that accept pushes (``push=True``).  ``round_trip``: the probe app through
+The host tests' probe app gains ``/deny`` (a WebSocket handshake refused
+with the app's own status and body) and ``/stream`` (an endless download
+that logs when ``close()`` is called).  ``frameworks``: the probe app with
+the example Django project and Flask app (``to_asgi(from_wsgi(...))``).
+``pushing``: the probe app for clients that accept pushes
+(``push=True``).  ``round_trip``: the probe app through
 ``to_wsgi(from_asgi(to_asgi(...)))`` for plain WSGI servers.
 """
 import itertools
@@ -47,7 +47,6 @@ def stream(environ, start_response):
 
 ROUTES.update({"/deny": deny, "/stream": stream})
 
-probe = to_asgi(ng_app)
 frameworks = to_asgi(_with_probe)
 pushing = to_asgi(ng_app, push=True)  # for clients that accept pushes
 round_trip = to_wsgi(from_asgi(to_asgi(ng_app, push=True)))
