@@ -68,7 +68,11 @@ def test_to_asgi_holds_the_apps_thread_while_the_server_sends_nothing():
         closed = await loop.run_in_executor(None, body.closed.wait, WAIT)
         return ran_out, made, closed
 
-    ran_out, made, closed = asyncio.run(serve())
+    loop = asyncio.new_event_loop()  # asyncio.run: 3.7+
+    try:
+        ran_out, made, closed = loop.run_until_complete(serve())
+    finally:
+        loop.close()
     assert not ran_out
     # one block being sent, _DEPTH - 1 batches waiting, one in the thread
     assert made <= _DEPTH + 1, made

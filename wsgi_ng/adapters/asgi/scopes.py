@@ -12,7 +12,9 @@ def scope_environ(scope, body, method=None):
     server = scope.get("server") or ("localhost", None)
     base = base_environ(server[0], "" if server[1] is None else server[1],
                         scope.get("scheme", "http"))
-    target = scope.get("raw_path") or quote(scope["path"]).encode("ascii")
+    target = scope.get("raw_path")
+    if not target or not isinstance(target, bytes):  # absent, or a str
+        target = quote(scope["path"]).encode("ascii")  # (uvicorn < 0.17)
     query = scope.get("query_string")
     if query:
         target += b"?" + query
