@@ -12,8 +12,8 @@ USER_TESTS = textwrap.dedent('''
     def ng_app():
         return app
 
-    def test_full(ng_client):
-        assert ng_client.get("/").push_results == {"/app.css": "push"}
+    def test_full(ng_client):  # HTTP/2 as browsers use it: no push
+        assert ng_client.get("/").push_results == {"/app.css": "early_hint"}
 
     def test_every_host(ng_any_client):
         response = ng_any_client.get("/")

@@ -24,6 +24,7 @@ SERVERS = ["uvicorn-h11", "uvicorn-httptools", "hypercorn", "daphne", "granian"]
 #: Servers with the ``websocket.http.response`` extension: a denial keeps
 #: the app's status and body; elsewhere it is a close before accept (403).
 DENIAL_BODY = ["uvicorn-h11", "uvicorn-httptools", "hypercorn", "granian"]
+
 #: daphne (autobahn) answers a client's close frame with 1000, whatever
 #: the client's code was (the others echo it, RFC 6455 section 5.5.1), and
 #: drops the app's close reason.
@@ -31,6 +32,20 @@ DAPHNE = {"client": (1000, u""), "server": (4001, u"")}
 HANDSHAKE = [("Upgrade", "websocket"), ("Connection", "Upgrade"),
              ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
              ("Sec-WebSocket-Version", "13")]
+
+
+def version(package):
+    """The installed *package*'s (major, minor); the ASGI servers, whose
+    behaviour depends on it, run on Python 3.9+ only."""
+    from importlib import metadata  # 3.8+
+    return tuple(int(part) for part in metadata.version(package).split(".")[:2])
+
+
+def has_denial_body(name):
+    """granian 2.8 has websocket.http.response; 2.5.7, the last release for
+    Python 3.9, does not (a denial is its own 403 there)."""
+    return name in DENIAL_BODY and (name != "granian" or
+                                    version("granian") >= (2, 8))
 
 
 @pytest.fixture(scope="module", params=SERVERS)
@@ -60,6 +75,10 @@ def test_websocket_echo_text_binary_and_one_mebibyte(server):
 
 @pytest.mark.parametrize("initiator", ["client", "server"])
 def test_close_codes_both_ways(server, initiator):
+    if server.name == "granian" and initiator == "server" and \
+            version("granian") < (2, 8):
+        pytest.skip("granian 2.5.7 (the last for Python 3.9) sends no close "
+                    "frame when the app closes; 2.8 does")
     sock = raw_handshake(server)
     conn = Connection(ConnectionType.CLIENT)
     if initiator == "client":
@@ -91,7 +110,7 @@ def next_close(sock, conn):
 def test_denial_keeps_the_apps_status_and_body(server):
     status, _, body = response_of(exchange(server, "GET", "/deny",
                                            headers=HANDSHAKE))
-    if server.name in DENIAL_BODY:
+    if has_denial_body(server.name):
         assert (status, body) == (403, b"go away\n")
     else:  # a close before accept: the server's own 403
         assert status == 403
@@ -101,7 +120,7 @@ def test_close_before_accept_is_a_403(server):
     status, _, body = response_of(exchange(server, "GET", "/refuse",
                                            headers=HANDSHAKE))
     assert status == 403
-    if server.name in DENIAL_BODY:  # the host's own answer, as on every host
+    if has_denial_body(server.name):  # the host's answer, as on every host
         assert body == b"WebSocket refused\n"
 
 
@@ -185,6 +204,9 @@ def test_http2_early_hints_and_trailers(h2server):
 
 
 def test_http2_push_where_the_clients_take_it():
+    if version("hypercorn") < (0, 18) and version("h2") >= (4, 2):
+        pytest.skip("hypercorn 0.17 (the last for Python 3.9) builds an h2 "
+                    "event that h2 4.2 refuses: every push is a 500")
     with LiveServer("hypercorn", "asgi_apps:pushing") as server:
         h2 = H2Client(server.connect(), server.url)
         assert "push" in json.loads(h2.get("/features").body.decode())["features"]
@@ -199,9 +221,7 @@ def hypercorn_sends_h2_trailers():
     """hypercorn sends HTTP/2 trailers after the body from 0.18 (which needs
     Python 3.10); 0.17 sends them ahead of the body still buffered, and
     the client loses them or sees a broken stream: not asked for there."""
-    from importlib import metadata  # 3.8+: hypercorn is installed
-    version = metadata.version("hypercorn").split(".")
-    return (int(version[0]), int(version[1])) >= (0, 18)
+    return version("hypercorn") >= (0, 18)
 
 
 @pytest.mark.parametrize("path", ["/upload", "/django/upload", "/flask/upload"])
