@@ -211,9 +211,11 @@ def test_http2_push_where_the_clients_take_it():
         h2 = H2Client(server.connect(), server.url)
         assert "push" in json.loads(h2.get("/features").body.decode())["features"]
         page = h2.get("/page")
-        h2.close()
+        pushed = [h2.response(stream) for stream in h2.pushed]  # read it all,
+        h2.close()  # so no stream is left for hypercorn's shutdown to cancel
     assert page.status == 200 and page.header("x-push") == "push"
     assert [dict(headers)[":path"] for headers in h2.pushed.values()] == ["/app.css"]
+    assert [response.body for response in pushed] == [b"h1 { color: teal; }\n"]
     assert "Traceback" not in server.final_output, server.final_output
 
 
