@@ -46,10 +46,29 @@ def _import_example(folder, module, attribute):
 
 
 @pytest.fixture(scope="session")
-def django_app():
-    """The example Django project's WSGI application."""
+def django_app(tmpdir_factory):
+    """The example Django project's WSGI application, with its database
+    (not created: see ``django_database``) in a temporary folder."""
     pytest.importorskip("django", reason="pip install django")
-    return _import_example("django_project", "mysite.wsgi", "application")
+    os.environ.setdefault("MYSITE_DATABASE", str(
+        tmpdir_factory.mktemp("mysite").join("db.sqlite3")))
+    chosen = "DJANGO_SETTINGS_MODULE" in os.environ
+    application = _import_example("django_project", "mysite.wsgi",
+                                  "application")
+    if not chosen:  # set by wsgi.py, read now: not for other projects the
+        del os.environ["DJANGO_SETTINGS_MODULE"]  # tests start later
+    return application
+
+
+@pytest.fixture(scope="session")
+def django_database(django_app):
+    """The example project's database, migrated, with one user, whose
+    ``(username, password)`` this returns."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    call_command("migrate", verbosity=0)
+    get_user_model().objects.create_user("grace", password="cobol-1952")
+    return "grace", "cobol-1952"
 
 
 @pytest.fixture(scope="session")

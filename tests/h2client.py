@@ -7,6 +7,8 @@ import h2.config
 import h2.connection
 import h2.events
 import h2.settings
+from wsproto.connection import Connection, ConnectionType
+from wsproto.events import BytesMessage, CloseConnection, TextMessage
 
 
 class Exchange(object):
@@ -170,3 +172,50 @@ class H2Client(object):
     @property
     def remote_settings(self):
         return self.conn.remote_settings
+
+
+class H2WebSocket(object):
+    """A WebSocket on one extended CONNECT stream of *h2* (RFC 8441),
+    framed by wsproto: ``status`` is the server's answer (200: accepted)."""
+
+    def __init__(self, h2, path, headers=()):
+        self.h2 = h2
+        self.stream = h2.request(
+            "CONNECT", path, [("sec-websocket-version", "13")] + list(headers),
+            body=False, extra=[(":protocol", "websocket")])
+        self.exchange = h2.exchanges[self.stream]
+        while self.exchange.headers is None:
+            h2.receive_once()
+        self.status = self.exchange.status
+        self.ws = Connection(ConnectionType.CLIENT)
+        self.events = []
+
+    def send(self, message):
+        event = TextMessage(data=message) if isinstance(
+            message, type(u"")) else BytesMessage(data=message)
+        self.h2.send(self.stream, self.ws.send(event))
+
+    def next_event(self):
+        """The next WebSocket event the server sent (pings answered)."""
+        while not self.events:
+            while not self.exchange.data and not self.exchange.ended:
+                self.h2.receive_once()
+            data = b"".join(self.exchange.data)
+            del self.exchange.data[:]
+            self.ws.receive_data(data or None)
+            self.events.extend(self.ws.events())
+        return self.events.pop(0)
+
+    def receive(self):
+        event = self.next_event()
+        assert isinstance(event, (TextMessage, BytesMessage)), event
+        return event.data if isinstance(event, TextMessage) else bytes(
+            event.data)
+
+    def close(self, code=1000):
+        """Run the closing handshake; the server's close event."""
+        self.h2.send(self.stream, self.ws.send(CloseConnection(code=code)))
+        while True:
+            event = self.next_event()
+            if isinstance(event, CloseConnection):
+                return event

@@ -109,6 +109,16 @@ def socket_from_fd(fd):
     return socket.socket(fileno=fd)
 
 
+def socket_object(sock):
+    """*sock* as a full socket object.  Python 2's ``socket.fromfd`` makes
+    a bare ``_socket.socket`` (gunicorn 19 makes its socket-activated
+    listeners so), which ``ssl`` cannot wrap, and whose ``accept()`` gives
+    bare sockets too."""
+    if PY2 and not isinstance(sock, socket.socket):
+        return socket.socket(_sock=sock)
+    return sock
+
+
 def make_inheritable(sock):
     """Let a child process inherit *sock* (Python 3 closes descriptors on
     exec by default; Python 2 does not)."""

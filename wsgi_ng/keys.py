@@ -20,6 +20,10 @@ SPEC_VERSION = (1, 0)
 ALIAS_EARLY_HINTS = "wsgi.early_hints"
 ALIAS_SEND_TRAILERS = "wsgi.ext.http.send_trailers"
 INPUT_TERMINATED = "wsgi.input_terminated"
+#: gunicorn's raw client socket; the reference server offers it to a
+#: contained legacy app on an HTTP/1.1 WebSocket handshake
+#: (``wsgi_ng.server.handover``).
+HANDOVER_SOCKET = "gunicorn.socket"
 
 # Feature names carried in ``ng.features``.
 FEATURE_WEBSOCKET = "websocket"

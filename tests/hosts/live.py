@@ -7,6 +7,7 @@ poll.  Apache and granian cannot adopt a socket; for them the port is chosen her
 and connecting is retried, boundedly, until they answer.
 """
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -16,7 +17,7 @@ import time
 
 import pytest
 
-from process import wait_bounded
+from process import inheriting, listening_socket, socket_activated, wait_bounded
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WAIT = 10.0  # bound on every wait for a server
@@ -147,18 +148,69 @@ ASGI = ("uvicorn", "httptools", "hypercorn", "daphne", "granian")
 
 def require(name):
     """Skip (or, with ``WSGI_NG_REQUIRE_SERVERS=1`` as in CI, fail) when the
-    server *name* is not installed, saying how to install it."""
+    server *name* is not installed, saying how to install it -- or cannot
+    run on this machine, saying how to fix that."""
     package, installed, _ = SERVERS[name]
-    if installed():
+    if not installed():
+        reason = "%s is not installed: pip install %s" % (name, package)
+        if package in C_BUILT and not os.environ.get("WSGI_NG_C_SERVERS"):
+            pytest.skip(reason + " (tox builds it on 2.7, 3.6, 3.11 and "
+                        "3.13 only)")
+        if package in ASGI and not os.environ.get("WSGI_NG_ASGI_SERVERS"):
+            pytest.skip(reason + " (tox installs it on 3.9, 3.11 and 3.13 "
+                        "only)")
+    elif name.startswith("mod_wsgi"):
+        # the interpreter, its standard library (outside a Python 2
+        # virtualenv, which copies the interpreter only), and the code
+        reason = apache_cannot_reach(
+            [os.path.realpath(sys.executable), HERE, BIN] + [
+                os.path.dirname(os.path.abspath(__import__(module).__file__))
+                for module in ("os", "wsgi_ng", "mod_wsgi")])
+    else:
+        reason = None
+    if reason is None:
         return
-    reason = "%s is not installed: pip install %s" % (name, package)
-    if package in C_BUILT and not os.environ.get("WSGI_NG_C_SERVERS"):
-        pytest.skip(reason + " (tox builds it on 2.7, 3.6, 3.11 and 3.13 only)")
-    if package in ASGI and not os.environ.get("WSGI_NG_ASGI_SERVERS"):
-        pytest.skip(reason + " (tox installs it on 3.9, 3.11 and 3.13 only)")
     if os.environ.get("WSGI_NG_REQUIRE_SERVERS"):
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+#: The user mod_wsgi-express serves as when the tests run as root.
+APACHE_USER = "www-data"
+
+
+def apache_cannot_reach(paths):
+    """Why Apache cannot serve from here, or None: run as root, it serves
+    as www-data, which must reach the interpreter and the code -- not the
+    case with Python under /root (pyenv's default), a folder others cannot
+    enter."""
+    if os.geteuid() != 0:
+        return None  # Apache serves as this user
+    try:
+        user = pwd.getpwnam(APACHE_USER)
+    except KeyError:
+        return "Apache's user %s does not exist: apt-get install apache2" % (
+            APACHE_USER)
+
+    def as_apache():
+        os.setgroups([])
+        os.setgid(user.pw_gid)
+        os.setuid(user.pw_uid)
+
+    def can(test, path):  # test(1) as www-data: -r readable, -x enterable
+        return subprocess.call(["test", test, path], preexec_fn=as_apache) == 0
+
+    for path in paths:
+        if can("-r", path):
+            continue
+        folder = path
+        while os.path.dirname(folder) != folder and not can(
+                "-x", os.path.dirname(folder)):
+            folder = os.path.dirname(folder)  # the outermost one it cannot enter
+        return ("Apache's user %s cannot reach %s (it may not enter %s): "
+                "chmod o+x %s, or install Python and the checkout elsewhere"
+                % (APACHE_USER, path, folder, folder))
+    return None
 
 
 class LiveServer(object):
@@ -182,9 +234,7 @@ class LiveServer(object):
                                   if not key.startswith("COVERAGE_PROCESS"))
         else:
             command = self._activated_command()
-            fd = self.listener.fileno()
-            options = {"pass_fds": [fd]} if sys.version_info[0] > 2 else {
-                "close_fds": False}
+            options = inheriting(self.listener.fileno())
         self.process = subprocess.Popen(command, cwd=HERE, stdout=self.log,
                                         stderr=subprocess.STDOUT, **options)
         if self.listener is None:
@@ -192,12 +242,9 @@ class LiveServer(object):
         return self
 
     def _activated_command(self):
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(128)
+        self.listener = listening_socket()
         self.port = self.listener.getsockname()[1]
-        return ["bash", "-c", 'exec 3<&%d; LISTEN_FDS=1 LISTEN_PID=$$ exec "$@"'
-                % self.listener.fileno(), "bash"] + self._argv(self.app)
+        return socket_activated(self.listener.fileno(), self._argv(self.app))
 
     def _port_command(self):
         probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

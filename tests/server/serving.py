@@ -8,7 +8,7 @@ import sys
 import tempfile
 import threading
 
-from process import wait_bounded
+from process import inheriting, listening_socket, wait_bounded
 from wsgi_ng.server import Config, Server
 
 WAIT = 10.0  # bound on every wait in these tests
@@ -19,9 +19,7 @@ def running(app, ng=True, tls=None, **settings):
     """Yield the running ``Server``; its ``url`` is ``127.0.0.1:PORT``.
     Connections a test leaves open are cut off 2 s after it ends."""
     settings.setdefault("graceful_timeout", 2.0)
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(128)
+    listener = listening_socket()
     server = Server(app, sockets=[listener], ng=ng, config=Config(**settings),
                     tls=tls)
     server.port = listener.getsockname()[1]
@@ -54,16 +52,12 @@ def read_until_closed(sock):
 def serve_command(args, cwd):
     """``wsgi-ng ARGS --fd N`` in a child process on a socket bound here;
     yields ``(process, port, log file)``; SIGTERM at the end."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(128)
+    listener = listening_socket()
     fd = listener.fileno()
-    options = {"pass_fds": [fd]} if sys.version_info[0] > 2 else {
-        "close_fds": False}
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [sys.executable, "-m", "wsgi_ng"] + list(args) + ["--fd", str(fd)],
-        cwd=cwd, stdout=log, stderr=subprocess.STDOUT, **options)
+        cwd=cwd, stdout=log, stderr=subprocess.STDOUT, **inheriting(fd))
     port = listener.getsockname()[1]
     listener.close()  # the child has its own copy
     try:

@@ -3,7 +3,6 @@ browser (headless Chromium) loads the demo page over HTTP/2 and completes a
 WebSocket round trip -- over HTTP/2 too (RFC 8441)."""
 import json
 import logging
-import os
 import socket
 import ssl
 import subprocess
@@ -14,29 +13,18 @@ import pytest
 
 from apps import application
 from h2client import H2Client
-from process import run_bounded, wait_bounded
+from process import wait_bounded
+from realapps import chromium
+from realapps.certificate import self_signed
 from serving import WAIT, running
 from wsgi_ng.demo import app as demo_app
 from wsgi_ng.server import tls_context
 
 
-def installed(program):
-    return subprocess.call(["which", program], stdout=subprocess.PIPE) == 0
-
-
 @pytest.fixture(scope="module")
 def certificate(tmpdir_factory):
     """A self-signed certificate for 127.0.0.1: (certfile, keyfile)."""
-    if not installed("openssl"):
-        pytest.skip("openssl is not installed: apt-get install openssl")
-    folder = str(tmpdir_factory.mktemp("tls"))
-    cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
-    code, output = run_bounded([
-        "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-        "-keyout", key, "-out", cert, "-subj", "/CN=127.0.0.1",
-        "-addext", "subjectAltName=IP:127.0.0.1"])
-    assert code == 0, output
-    return cert, key
+    return self_signed(str(tmpdir_factory.mktemp("tls")))
 
 
 def client_tls(protocols):
@@ -99,16 +87,10 @@ def test_a_tls_client_that_stops_reading_is_dropped_after_send_timeout(
         assert received < 64 * 1024 * 1024  # cut off, not delivered
 
 
-CHROMIUM = [name for name in ("chromium", "chromium-browser", "google-chrome")
-            if installed(name)]
-
-
 def test_chromium_loads_the_demo_over_http2_and_echoes_on_a_websocket(
         certificate, tmpdir, caplog):
     """The demo page opens a WebSocket, sends "ready" and, on the echo,
     fetches ``/features?echo=ready``: that request is the signal."""
-    if not CHROMIUM:
-        pytest.skip("Chromium is not installed: apt-get install chromium")
     caplog.set_level(logging.INFO, logger="wsgi_ng.access")
     echoed = threading.Event()
 
@@ -120,7 +102,7 @@ def test_chromium_loads_the_demo_over_http2_and_echoes_on_a_websocket(
 
     with running(watching, tls=tls_context(*certificate)) as server:
         browser = subprocess.Popen([
-            CHROMIUM[0], "--headless", "--no-sandbox", "--disable-gpu",
+            chromium.program(), "--headless", "--no-sandbox", "--disable-gpu",
             "--ignore-certificate-errors", "--no-first-run",
             "--user-data-dir=%s" % tmpdir, "https://%s/" % server.url],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

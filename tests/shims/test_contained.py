@@ -255,3 +255,17 @@ def test_from_wsgi_is_idempotent():
     shim = from_wsgi(lambda e, s: [])
     assert from_wsgi(shim) is shim and is_contained(shim)
     assert not is_contained(lambda e, s: [])
+
+
+def test_a_404_under_static_says_once_who_serves_files(caplog):
+    from wsgi_ng.shims import contained
+
+    def app(environ, start_response):
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+    del contained._static_hinted[:]
+    with caplog.at_level(logging.WARNING, logger="wsgi_ng.shims"):
+        for path in ("/missing", "/static/app.css", "/static/app.js"):
+            assert Client(from_wsgi(app)).get(path).status_code == 404
+    hints = [r.getMessage() for r in caplog.records if "WhiteNoise" in r.getMessage()]
+    assert hints == [contained.STATIC_HINT % "/static/app.css"]

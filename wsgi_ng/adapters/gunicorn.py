@@ -16,6 +16,7 @@ import threading
 from gunicorn.arbiter import Arbiter
 from gunicorn.workers.base import Worker as _BaseWorker
 
+from wsgi_ng._compat import socket_object
 from wsgi_ng.lifecycle import LifespanError
 from wsgi_ng.server import Config, Server, tls_context
 
@@ -44,7 +45,8 @@ class Worker(_BaseWorker):
             settings["accept_delay"] = 0.0002
         tls = tls_context(cfg.certfile, cfg.keyfile) if cfg.is_ssl else None
         self._share_logs()
-        self.server = Server(self.wsgi, sockets=[s.sock for s in self.sockets],
+        listeners = [socket_object(s.sock) for s in self.sockets]
+        self.server = Server(self.wsgi, sockets=listeners,
                              config=Config(**settings), tls=tls)
         stopped = threading.Event()
         heartbeat = threading.Thread(target=self._heartbeat, args=(stopped,),

@@ -18,6 +18,7 @@ from wsgi_ng.handshake import accept_response, websocket_offer
 from wsgi_ng.host import RequestContext
 from wsgi_ng.server.bodies import RequestBody
 from wsgi_ng.server.environ import request_environ
+from wsgi_ng.server import handover
 from wsgi_ng.server.exchange import (
     ClientGone, Exchange, log_bad_request, status_line,
 )
@@ -247,8 +248,14 @@ class HTTP1Connection(object):
         context = RequestContext(
             early_hints=responder.hint if http_version == "1.1" else None,
             trailers=trailers, websocket=session, trailers_need_chunking=True)
-        exchange = Exchange(self.server.app, environ, responder, context)
+        # a legacy app may take the socket over, as on gunicorn
+        offered = handover.offer(self, environ) if offer is not None else None
+        exchange = Exchange(offered.app if offered else self.server.app,
+                            environ, responder, context)
         result = exchange.run()
+        if offered is not None and offered.taken:
+            offered.finish()
+            return _CLOSE
         if result is not None:  # an accepted WebSocket session
             finish_session(session, result)
             self.server.access_log(environ, 101, 0)

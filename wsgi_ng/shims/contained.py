@@ -33,6 +33,14 @@ from wsgi_ng.validate import CONNECTION_SPECIFIC, check_body_block
 
 log = logging.getLogger("wsgi_ng.shims")
 
+#: Said once per process, the first time a contained app answers 404 under
+#: /static/: Django's static files are 404 on every WSGI server until the
+#: project serves them.
+STATIC_HINT = ("%s answered 404: a WSGI server (wsgi-ng serve too) serves "
+               "no files of its own, the app must -- for a Django project, "
+               "add WhiteNoise (see wsgi-ng's docs/deploy.rst)")
+_static_hinted = []
+
 #: On HTTP/1.1 the host frames and manages the connection itself.
 _HTTP1_DROPPED = frozenset(["transfer-encoding", "upgrade", "keep-alive",
                             "proxy-connection"])
@@ -59,9 +67,28 @@ class ContainedApp(object):
         self.app = app
         self.max_body_size = max_body_size
         self.spool_memory = spool_memory
+        self._told_about_websocket = False
 
     def __call__(self, environ, start_response):
         return _Call(self, environ, start_response).run()
+
+    def denied_websocket(self, environ, status):
+        """The app answered a handshake the host could accept with plain
+        HTTP.  Where no socket was handed over (HTTP/2 has none to hand
+        over), a route written for one answers with its own fallback: say
+        why, and how to serve it on every protocol -- once."""
+        if self._told_about_websocket or keys.HANDOVER_SOCKET in environ:
+            return
+        self._told_about_websocket = True
+        log.warning(
+            "%s %s over %s: the app answered a WebSocket handshake with %r. "
+            "No socket is handed over here (over HTTP/2 there is none), so a "
+            "route written for gunicorn.socket (flask-sock, simple-websocket, "
+            "Flask-SocketIO) cannot accept it, while one written for "
+            "ng.websocket can, on every protocol: for flask-sock, import Sock "
+            "from wsgi_ng.adapters.flask instead (docs/flask.rst).  Said once.",
+            environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"),
+            environ.get("SERVER_PROTOCOL"), status)
 
 
 def join_cookies(value):
@@ -130,9 +157,15 @@ class _Call(object):
 
     def start_response(self, status, headers, exc_info=None):
         self.started = True
+        if status[:4] == "404 " and not _static_hinted and \
+                self.environ.get("PATH_INFO", "").startswith("/static/"):
+            _static_hinted.append(True)
+            log.warning(STATIC_HINT, self.environ["PATH_INFO"])
         session = self.session
         answered = session is not None and (
             session.state is session.ACCEPTED or session.refused)
+        if session is not None and not answered and status[:1] != "1":
+            self.shim.denied_websocket(self.environ, status)
         if status[:1] == "1" and not answered:  # 101 after accept(): allowed
             log.error("legacy app answered %r to %s %s; a contained app cannot "
                       "switch protocols, answered 500", status,

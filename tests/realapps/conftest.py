@@ -1,0 +1,98 @@
+"""Fixtures of the real-app tests: one project, one certificate and one
+server per (app, host, plain or TLS) for the whole session, because each
+costs seconds; a test gets its servers through ``serve``, which shows what
+they printed during the test when it fails."""
+import pytest
+
+from realapps import gate
+from realapps.certificate import self_signed
+from realapps.hosts import Served
+from realapps.projects import FlaskLoginApp, start_django_project
+
+
+def pytest_runtest_setup(item):
+    """Called for the tests of this folder only, before their fixtures."""
+    gate.skip_unless_enabled()
+
+
+@pytest.fixture(scope="session")
+def django_project(tmpdir_factory):
+    pytest.importorskip("django", reason="pip install django")
+    return start_django_project(str(tmpdir_factory.mktemp("django")))
+
+
+@pytest.fixture(scope="session")
+def flask_login_app():
+    for module, package in (("flask_login", "flask-login"),
+                            ("flask_wtf", "flask-wtf")):
+        pytest.importorskip(module, reason="pip install " + package)
+    return FlaskLoginApp()
+
+
+class Servers(object):
+    """Servers started when first asked for, stopped at the session's end."""
+
+    def __init__(self, tmpdir_factory):
+        self._tmpdir_factory = tmpdir_factory
+        self._certificate = None
+        self._started = {}
+
+    def certificate(self):
+        """``(certfile, keyfile)``: one self-signed certificate for all."""
+        if self._certificate is None:
+            self._certificate = self_signed(str(self._tmpdir_factory.mktemp("tls")))
+        return self._certificate
+
+    def get(self, app, host, tls):
+        key = (app.path, app.wsgi_app, host, tls)
+        if key not in self._started:
+            self._started[key] = Served(
+                host, app.wsgi_app, app.path,
+                self.certificate() if tls else None, app.environment(tls))
+        return self._started[key]
+
+    def stop(self):
+        for server in self._started.values():  # all at once: seconds each
+            server.terminate()
+        for server in self._started.values():
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def servers(tmpdir_factory):
+    servers = Servers(tmpdir_factory)
+    yield servers
+    servers.stop()
+
+
+class ServersForOneTest(object):
+    """``serve(app, host, tls)``: the server, and what it prints from now on
+    (``output()``), which a failing test shows."""
+
+    def __init__(self, servers):
+        self._servers = servers
+        self.used = []  # (server, where its output stood when asked for)
+        self.certificate = servers.certificate
+
+    def __call__(self, app, host, tls=False):
+        server = self._servers.get(app, host, tls)
+        self.used.append((server, server.mark()))
+        return server
+
+    def output(self):
+        return "".join(server.output(since) for server, since in self.used)
+
+
+@pytest.fixture
+def serve(servers):
+    return ServersForOneTest(servers)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    serve = getattr(item, "funcargs", {}).get("serve")
+    if report.failed and serve is not None:
+        for server, since in serve.used:
+            report.sections.append(("output of %r" % server,
+                                    server.output(since)))
