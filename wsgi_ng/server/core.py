@@ -16,6 +16,7 @@ import threading
 import time
 
 from wsgi_ng._compat import Condition, monotonic, socket_from_fd
+from wsgi_ng.lifecycle import Lifespan
 from wsgi_ng.server.apps import prepare_app
 from wsgi_ng.server.config import Config
 from wsgi_ng.server.environ import base_environ
@@ -68,6 +69,7 @@ class Server(object):
                  tls=None):
         self.config = config or Config()
         self.app = prepare_app(app, ng, self.config.max_body_size)
+        self.lifespan = Lifespan(app)  # the spec's ng_lifespan, if any
         self.tls = tls
         self.listeners = list(sockets)
         self.listeners += [listen(*parse_bind(bind)) for bind in binds]
@@ -92,6 +94,7 @@ class Server(object):
         return [sock.getsockname()[:2] for sock in self.listeners]
 
     def serve_forever(self):
+        self.lifespan.start()  # raises LifespanError: nothing is served
         for host, port in self.addresses:
             log.info("wsgi-ng serving on %s://%s:%d", "https" if self.tls else
                      "http", "[%s]" % host if ":" in host else host, port)
@@ -111,6 +114,7 @@ class Server(object):
             for listener in self.listeners:
                 listener.close()
             self._drain()
+            self.lifespan.stop()
             os.close(self._wake_r)
             os.close(self._wake_w)
             self._stopped.set()

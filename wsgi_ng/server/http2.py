@@ -28,6 +28,7 @@ from wsgi_ng._compat import Condition, monotonic, to_bytes
 from wsgi_ng.errors import BadRequest, ConnectionClosed, Timeout
 from wsgi_ng.handshake import accept_response, extended_connect_offer
 from wsgi_ng.host import RequestContext
+from wsgi_ng.lifecycle import Disconnected
 from wsgi_ng.server.bodies import RequestBody
 from wsgi_ng.server.environ import request_environ
 from wsgi_ng.server.h2state import (
@@ -211,6 +212,8 @@ class HTTP2Connection(object):
             with self.cond:
                 self.closed = True
                 self.cond.notify_all()
+            for stream in list(self.streams.values()):
+                stream.disconnected.set()
 
     def read(self):
         """The next bytes; ``b""`` when the connection is over, None when
@@ -265,6 +268,7 @@ class HTTP2Connection(object):
         elif isinstance(event, h2.events.StreamReset):
             if stream is not None:
                 stream.reset = True
+                stream.disconnected.set()
             self.count_reset()
         elif isinstance(event, MalformedRequest):  # reset by h2state
             log_bad_request(self.peer, "a malformed request on stream %d: %s"
@@ -405,6 +409,7 @@ class _Stream(object):
         self.input = _StreamInput(connection, self)
         self.head = False
         self.session = None
+        self.disconnected = Disconnected()  # reset, or the connection ended
         self.declares_body = dict(headers).get(b"content-length", b"0") != b"0"
 
     # -- running the app (a pool thread) -----------------------------------
@@ -430,7 +435,8 @@ class _Stream(object):
                 connection.h2.remote_settings.enable_push
             context = RequestContext(
                 push=self.push if can_push else None, early_hints=self.hint,
-                trailers=True, websocket=session, full_duplex=True)
+                trailers=True, websocket=session, full_duplex=True,
+                disconnected=self.disconnected)
             exchange = Exchange(connection.server.app, environ, self, context)
             result = exchange.run()
             if result is not None:
