@@ -134,10 +134,10 @@ def run_ws_clients(server, args):
     The connections are split between them."""
     script = os.path.join(srv.BENCH_DIR, "wsclient.py")
     shares = _split(args.ws_connections, args.ws_client_procs)
-    procs = [subprocess.Popen(
+    procs = [subprocess.Popen(srv.pinned(
         [sys.executable, script, "echo", "--port", str(server.port),
          "--connections", str(share), "--messages", str(args.ws_messages),
-         "--size", str(args.ws_size)], stdout=subprocess.PIPE,
+         "--size", str(args.ws_size)], 1), stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, start_new_session=True) for share in shares]
     reports = []
     try:
@@ -232,7 +232,7 @@ class ToolError(Exception):
 def run_tool(argv, timeout):
     """Run a load tool; its stdout.  A stall ends it after *timeout*."""
     try:
-        done = subprocess.run(argv, stdout=subprocess.PIPE,
+        done = subprocess.run(srv.pinned(argv, 1), stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise ToolError("%s did not finish within %gs (stall?)"
@@ -269,6 +269,23 @@ def workloads(args):
                       args.ws_connections, args.ws_messages, args.ws_size,
                       args.ws_client_procs), "msg/s"),
          ws_servers, measure_ws_echo, None),
+        (Workload("asgi", "WSGI hello through to_asgi vs the server's own "
+                  "ASGI hello (%s)" % wrk, "req/s"),
+         [srv.uvicorn(name="uvicorn-asgi", http="httptools"),
+          srv.uvicorn(app="asgi_apps:hello", name="uvicorn-to_asgi",
+                      http="httptools"),
+          srv.granian("apps:asgi_app", "granian-asgi"),
+          srv.granian("asgi_apps:hello", "granian-to_asgi")],
+         measure_wrk, "wrk"),
+        (Workload("asgiws", "WebSocket echo through to_asgi vs the server's "
+                  "own ASGI echo (%d connections x %d messages)" % (
+                      args.ws_connections, args.ws_messages), "msg/s"),
+         [srv.uvicorn(name="uvicorn-asgi", http="httptools"),
+          srv.uvicorn(app="asgi_apps:ws_echo", name="uvicorn-to_asgi",
+                      http="httptools"),
+          srv.granian("apps:asgi_app", "granian-asgi"),
+          srv.granian("asgi_apps:ws_echo", "granian-to_asgi")],
+         measure_ws_echo, None),
         (Workload("wsmem", "Memory per idle WebSocket (%d sessions, server "
                   "RSS incl. children)" % args.idle_connections,
                   "KiB/conn", higher_is_better=False),
@@ -390,7 +407,8 @@ def environment():
     """What the numbers depend on, printed above them."""
     versions = []
     for name in ("wsgi-ng", "h11", "h2", "wsproto", "gunicorn", "hypercorn",
-                 "uvicorn", "uvloop", "httptools", "websockets", "psutil"):
+                 "uvicorn", "uvloop", "httptools", "websockets", "granian",
+                 "a2wsgi", "asgiref", "psutil"):
         try:
             versions.append("%s %s" % (name, metadata.version(name)))
         except metadata.PackageNotFoundError:
@@ -449,7 +467,7 @@ def _tool_version(argv):
 
 
 #: Every workload, in run order.
-WORKLOADS = ("h1", "h1x2", "h2", "ws", "wsmem")
+WORKLOADS = ("h1", "h1x2", "h2", "ws", "wsmem", "asgi", "asgiws")
 
 
 def parse_args(argv=None):
@@ -488,6 +506,8 @@ def parse_args(argv=None):
         help="seconds between SIGTERM and SIGKILL")
     add("--log-dir", help="where server logs go (default: a new temp dir)")
     add("--json", help="also write the results to this file")
+    add("--pin", metavar="SERVER,LOAD", help="pinned mode: taskset core "
+        "lists for the server and for the load, e.g. 0,1")
     args = parser.parse_args(argv)
     args.workloads = [w.strip() for w in args.workloads.split(",")
                       if w.strip()]
@@ -499,6 +519,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.pin:
+        srv.PIN = args.pin.split(",", 1)
     atexit.register(srv.stop_all)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run finally:s
     log_dir = args.log_dir or tempfile.mkdtemp(prefix="wsgi-ng-bench-")

@@ -90,15 +90,26 @@ def hypercorn(app, workers=1, mode="wsgi", name=None):
             ", sync app on a thread pool" if mode == "wsgi" else ""))
 
 
-def uvicorn(workers=1):
+def uvicorn(workers=1, app="apps:asgi_app", name="uvicorn-asgi", http="auto"):
     """The common ASGI server: what an async rewrite of the app would get
-    (HTTP/1.1 only, so it is in the h1 workload alone)."""
+    (HTTP/1.1 only, so it is in the h1 workload alone); with *app*
+    ``asgi_apps:...``, the WSGI app through to_asgi."""
     return ServerSpec(
-        "uvicorn-asgi", "uvicorn",
+        name, "uvicorn",
         lambda port: [PY, "-m", "uvicorn", "--host", HOST, "--port",
                       str(port), "--workers", str(workers), "--log-level",
-                      "warning", "--no-access-log", "apps:asgi_app"],
-        "uvicorn --workers %d, ASGI app (loop/http as installed)" % workers)
+                      "warning", "--no-access-log", "--http", http, app],
+        "uvicorn --workers %d --http %s, %s" % (workers, http, app))
+
+
+def granian(app, name):
+    """granian's ASGI interface, one process (its Rust core does the I/O)."""
+    return ServerSpec(
+        name, "granian",
+        lambda port: [PY, "-m", "granian", "--interface", "asgi", "--host",
+                      HOST, "--port", str(port), "--log-level", "warning",
+                      "--no-ws" if "hello" in app else "--ws", app],
+        "granian --interface asgi, %s" % app)
 
 
 def websockets_sync():
@@ -179,6 +190,17 @@ def wait_ready(server, timeout):
                                                            timeout))
 
 
+#: ``taskset -c`` core lists for the pinned mode (server, load), or None.
+PIN = None
+
+
+def pinned(argv, side):
+    """*argv* run on the server's or the load's core in the pinned mode."""
+    if PIN is None:
+        return list(argv)
+    return ["taskset", "-c", PIN[side]] + list(argv)
+
+
 def start(spec, log_dir, tag):
     """Start *spec* on a fresh port, logging to ``log_dir/<tag>.log``."""
     port = free_port()
@@ -186,7 +208,8 @@ def start(spec, log_dir, tag):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [BENCH_DIR] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(spec.argv(port), cwd=BENCH_DIR, env=env,
+        proc = subprocess.Popen(pinned(spec.argv(port), 0), cwd=BENCH_DIR,
+                                env=env,
                                 stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT,
                                 start_new_session=True)

@@ -11,6 +11,7 @@ import traceback
 from wsgi_ng import __version__, reloader
 from wsgi_ng._compat import socket_from_fd
 from wsgi_ng.demo import app as demo_app
+from wsgi_ng.lifecycle import LifespanError
 from wsgi_ng.lint import LintMiddleware
 from wsgi_ng.testing import DESCRIPTIONS, PROFILES, Client, WebSocketDenied
 from wsgi_ng.startup import UsageError, listen, load_app, tls_files
@@ -119,7 +120,11 @@ def run_server(app, args, watch=()):
     if supervised is not None:
         reloader.Watcher(lambda path: (changes.append(path), server.shutdown()),
                          extra=watch).start()
-    server.serve_forever()
+    try:
+        server.serve_forever()
+    except LifespanError as error:  # the traceback is in the log
+        print("wsgi-ng: %s" % error, file=sys.stderr)
+        return 1
     return reloader.RELOAD if changes else 0
 
 

@@ -3,8 +3,8 @@ sockets.
 
 Most servers get a listening socket this process bound on 127.0.0.1
 (systemd socket activation), so there is no start-up race and nothing to
-poll.  Apache cannot adopt a socket; for it the port is chosen here and
-connecting is retried, boundedly, until it answers.
+poll.  Apache and granian cannot adopt a socket; for them the port is chosen here
+and connecting is retried, boundedly, until they answer.
 """
 import os
 import pwd
@@ -68,6 +68,17 @@ def mod_wsgi(*options):
     return argv
 
 
+def uvicorn(http):
+    return lambda app: [sys.executable, "-m", "uvicorn", "--fd", "3", "--http",
+                        http, "--log-level", "info", app]
+
+
+def granian(app, port, root):
+    """granian cannot adopt a socket: it binds the port chosen here."""
+    return [sys.executable, "-m", "granian", "--interface", "asgi", "--host",
+            "127.0.0.1", "--port", str(port), "--log-level", "info", app]
+
+
 def module(name):
     def installed():
         try:
@@ -109,11 +120,30 @@ SERVERS = {
                     mod_wsgi("--http2")),
     "mod_wsgi-embedded-h2": ("mod_wsgi", program("mod_wsgi-express"),
                              mod_wsgi("--http2", "--embedded-mode")),
+    # ASGI servers, for to_asgi (Python 3 only)
+    "uvicorn-h11": ("uvicorn", module("uvicorn"), uvicorn("h11")),
+    "uvicorn-httptools": ("httptools", module("httptools"),
+                          uvicorn("httptools")),
+    "hypercorn": ("hypercorn", module("hypercorn"), lambda app: [
+        sys.executable, "-m", "hypercorn", "--bind", "fd://3",
+        "--log-level", "info", "--graceful-timeout", "2", app]),
+    "daphne": ("daphne", module("daphne"), lambda app: [
+        os.path.join(BIN, "daphne"), "--fd", "3", "-v", "1", app]),
+    "granian": ("granian", module("granian"), granian),
+    # gunicorn's threads with two pre-forked workers (from_asgi's lifespan)
+    "gunicorn-gthread-2": ("gunicorn", module("gunicorn"), gunicorn(
+        "gthread", threads=4, options=["--workers", "2"])),
 }
+
+#: Servers that bind a port of their own (chosen here) instead of adopting
+#: the socket this process bound.
+PORT_BOUND = ("mod_wsgi", "mod_wsgi-h2", "mod_wsgi-embedded-h2", "granian")
 
 
 #: Servers pip compiles per interpreter; tox says where with WSGI_NG_C_SERVERS.
 C_BUILT = ("uwsgi", "mod_wsgi")
+#: ASGI servers; tox installs them where it sets WSGI_NG_ASGI_SERVERS.
+ASGI = ("uvicorn", "httptools", "hypercorn", "daphne", "granian")
 
 
 def require(name):
@@ -126,6 +156,9 @@ def require(name):
         if package in C_BUILT and not os.environ.get("WSGI_NG_C_SERVERS"):
             pytest.skip(reason + " (tox builds it on 2.7, 3.6, 3.11 and "
                         "3.13 only)")
+        if package in ASGI and not os.environ.get("WSGI_NG_ASGI_SERVERS"):
+            pytest.skip(reason + " (tox installs it on 3.9, 3.11 and 3.13 "
+                        "only)")
     elif name.startswith("mod_wsgi"):
         # the interpreter, its standard library (outside a Python 2
         # virtualenv, which copies the interpreter only), and the code
@@ -193,10 +226,10 @@ class LiveServer(object):
     def __enter__(self):
         self.log = tempfile.TemporaryFile()
         options = {}
-        if self.name.startswith("mod_wsgi"):
-            command = self._apache_command()
+        if self.name in PORT_BOUND:
+            command = self._port_command()
             # Apache's Python runs as www-data, which cannot write coverage
-            # data here: it must not inherit the measuring.
+            # data here: it must not inherit the measuring (nor granian's).
             options["env"] = dict((key, value) for key, value in os.environ.items()
                                   if not key.startswith("COVERAGE_PROCESS"))
         else:
@@ -213,7 +246,7 @@ class LiveServer(object):
         self.port = self.listener.getsockname()[1]
         return socket_activated(self.listener.fileno(), self._argv(self.app))
 
-    def _apache_command(self):
+    def _port_command(self):
         probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         probe.bind(("127.0.0.1", 0))  # a free port, released for Apache
         self.port = probe.getsockname()[1]
@@ -232,7 +265,7 @@ class LiveServer(object):
                 if not self.alive() or time.time() > deadline:
                     raise AssertionError("%s did not start:\n%s" % (
                         self.name, self.output()))
-                time.sleep(0.05)  # Apache binds a moment after it starts
+                time.sleep(0.05)  # binding comes a moment after the start
 
     def connect(self, timeout=WAIT):
         return socket.create_connection(("127.0.0.1", self.port), timeout)

@@ -24,6 +24,7 @@ import threading
 import time
 
 from wsgi_ng._compat import Condition, monotonic, socket_from_fd
+from wsgi_ng.lifecycle import Lifespan
 from wsgi_ng.server.apps import prepare_app
 from wsgi_ng.server.arrival import Listener
 from wsgi_ng.server.config import Config
@@ -68,6 +69,7 @@ class Server(object):
                  tls=None):
         self.config = config or Config()
         self.app = prepare_app(app, ng, self.config.max_body_size)
+        self.lifespan = Lifespan(app)  # the spec's ng_lifespan, if any
         self.tls = tls
         listeners = list(sockets)
         listeners += [listen(*parse_bind(bind)) for bind in binds]
@@ -97,6 +99,11 @@ class Server(object):
         return len(self._connections)
 
     def serve_forever(self):
+        try:
+            self.lifespan.start()  # raises LifespanError: nothing is served
+        except Exception:
+            self._release()
+            raise
         for host, port in self.addresses:
             log.info("wsgi-ng serving on %s://%s:%d", "https" if self.tls else
                      "http", "[%s]" % host if ":" in host else host, port)
@@ -111,12 +118,17 @@ class Server(object):
                     pass
         finally:
             self._drain()
-            for listener in self.listeners:
-                listener.sock.close()
-            self.poller.close()
-            os.close(self._stop_r)
-            os.close(self._stop_w)
-            self._stopped.set()
+            self.lifespan.stop()
+            self._release()
+
+    def _release(self):
+        """Close what the server holds, and say it stopped."""
+        for listener in self.listeners:
+            listener.sock.close()
+        self.poller.close()
+        os.close(self._stop_r)
+        os.close(self._stop_w)
+        self._stopped.set()
 
     def shutdown(self):
         """Stop accepting; in-flight requests get ``graceful_timeout``.

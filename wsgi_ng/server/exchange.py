@@ -98,6 +98,7 @@ class Exchange(object):
             finally:
                 close_iterable(result)
         except ClientGone:
+            self.context.gone()
             log.debug("client went away during %s %s",
                       self.environ["REQUEST_METHOD"], self.environ["PATH_INFO"])
             self.responder.abort()

@@ -29,6 +29,7 @@ from wsgi_ng._compat import Condition, monotonic, to_bytes
 from wsgi_ng.errors import BadRequest, ConnectionClosed, Timeout
 from wsgi_ng.handshake import accept_response, extended_connect_offer
 from wsgi_ng.host import RequestContext
+from wsgi_ng.lifecycle import Disconnected
 from wsgi_ng.server.bodies import RequestBody
 from wsgi_ng.server.environ import request_environ
 from wsgi_ng.server.h2state import (
@@ -195,7 +196,7 @@ class HTTP2Connection(object):
         data = self.io.recv_ready()
         if data == b"":  # the client closed
             self.linger = False
-            self.server.close(self)
+            self.finish()
             return None
         if data:
             self.receive(data)
@@ -211,7 +212,7 @@ class HTTP2Connection(object):
                 self.h2.close_connection()
                 self.flush()
         if idle:
-            self.server.close(self)
+            self.finish()
         else:
             self._carry_on()
 
@@ -220,7 +221,7 @@ class HTTP2Connection(object):
         connection that takes no new ones (or a fatal error)."""
         winding_down = self.closing or self.client_done or self.server.stopping
         if self.closed or (winding_down and not self.streams):
-            self.server.close(self)
+            self.finish()
             return
         self.deadline = monotonic() + self.config.keep_alive_timeout
         self.server.watch(self)
@@ -241,10 +242,17 @@ class HTTP2Connection(object):
         except (socket.error, ssl.SSLError) as error:
             log.debug("connection from %s ended: %s", self.peer[0], error)
         finally:
-            with self.cond:
-                self.closed = True
-                self.cond.notify_all()
-            self.server.close(self)
+            self.finish()
+
+    def finish(self):
+        """The connection is over: waiting streams wake, each stream's
+        ``ng.disconnected`` is set, the sockets close (lingering)."""
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+        for stream in list(self.streams.values()):
+            stream.disconnected.set()
+        self.server.close(self)
 
     def _begin(self):
         with self.cond:
@@ -326,6 +334,7 @@ class HTTP2Connection(object):
         elif isinstance(event, h2.events.StreamReset):
             if stream is not None:
                 stream.reset = True
+                stream.disconnected.set()
             self.count_reset()
         elif isinstance(event, MalformedRequest):  # reset by h2state
             log_bad_request(self.peer, "a malformed request on stream %d: %s"
@@ -409,7 +418,7 @@ class HTTP2Connection(object):
         winding_down = self.closing or self.client_done or self.server.stopping
         if winding_down and not self.streams and self.io.kernel and \
                 self.server.poller.forget(self):
-            self.server.close(self)
+            self.finish()
 
 
 class _StreamInput(RequestBody):
@@ -476,6 +485,7 @@ class _Stream(object):
         self.input = _StreamInput(connection, self)
         self.head = False
         self.session = None
+        self.disconnected = Disconnected()  # reset, or the connection ended
         self.declares_body = dict(headers).get(b"content-length", b"0") != b"0"
 
     # -- running the app (a pool thread) -----------------------------------
@@ -501,7 +511,8 @@ class _Stream(object):
                 connection.h2.remote_settings.enable_push
             context = RequestContext(
                 push=self.push if can_push else None, early_hints=self.hint,
-                trailers=True, websocket=session, full_duplex=True)
+                trailers=True, websocket=session, full_duplex=True,
+                disconnected=self.disconnected)
             exchange = Exchange(connection.server.app, environ, self, context)
             result = exchange.run()
             if result is not None:
