@@ -1,14 +1,19 @@
 """HTTP/1.1 on one connection, with h11 doing the wire format.
 
-One thread runs the connection: it reads requests (keep-alive and
-pipelining come from h11's cycle), calls the app inline, and writes the
-response -- chunked when the app gives no length, with trailers when the
-client sent ``TE: trailers``.  ``Expect: 100-continue`` is answered when the
-app first reads the body.  A WebSocket handshake the app accepts turns the
-connection into the session; ``Upgrade: h2c`` hands it to HTTP/2.
+While a request head arrives, and between keep-alive requests, the
+connection waits in the server's poller, which reads what comes
+(``on_readable``); once a head is complete, ``serve`` runs on a pool thread
+-- usually the very thread that read it, with no hand-off -- calls the app
+and writes the response (chunked when the app gives no length, with
+trailers when the client sent ``TE: trailers``), and serves the requests
+already received after it (pipelining) before the connection waits again.
+``Expect: 100-continue`` is answered when the app first reads the body.  A
+WebSocket handshake the app accepts turns the connection into the session;
+``Upgrade: h2c`` hands it to HTTP/2.
 """
 import logging
 import socket
+import ssl
 
 import h11
 
@@ -30,10 +35,6 @@ from wsgi_ng.websocket import (
 
 log = logging.getLogger("wsgi_ng.server")
 
-#: Seconds a connection's thread waits for the next request before parking
-#: the connection: a busy client sends it at once, and a hand-off through
-#: the parking thread costs more than this wait.
-_LINGER = 0.002
 _SWITCHING = b"Switching Protocols"
 #: Unread request body the server reads away to keep a connection alive.
 _DRAIN_LIMIT = 64 * 1024
@@ -52,11 +53,14 @@ class HTTP1Connection(object):
             h11.SERVER, max_incomplete_event_size=self.config.max_header_size)
         self.head_check = HeadCheck()
         self.peer_closed = False
-        self._sniffed = initial  # read already, fed when run() starts
+        self._sniffed = initial  # read already, fed when start() runs
+        self._request = None  # the complete request serve() answers
+        self._head_began = None  # when the first byte of this head came
+        #: When the poller gives up waiting (see ``_wait_for_request``).
+        self.deadline = monotonic() + self.config.header_timeout
         self.io = TimedSocket(sock, self.config.send_timeout)
         self.requests = 0
         self._held = b""  # response head waiting to go out with the body
-        self.idle = True  # waiting for a request head
         self.session = None  # the WebSocket session this connection became
         #: Set when the server answered and closes while the client may
         #: still be sending: the close then lingers (see sockio.Lingering).
@@ -71,6 +75,8 @@ class HTTP1Connection(object):
     def _feed(self, data):
         self.conn.receive_data(data)
         self.peer_closed = not data
+        if data and self._head_began is None:
+            self._head_began = monotonic()
         self.head_check.feed(data)
 
     def send(self, event, hold=False):
@@ -89,72 +95,108 @@ class HTTP1Connection(object):
         the TLS layer)."""
         return bool(self.conn.trailing_data[0]) or self.io.buffered()
 
-    def next_event(self, timeout, deadline=None):
+    def parse(self):
+        """The next h11 event from what was received (``NEED_DATA`` when
+        more must come); a malformed request is a ``BadRequest``."""
+        in_body = self.conn.their_state is h11.SEND_BODY
+        try:
+            return self.conn.next_event()
+        except h11.RemoteProtocolError as error:
+            if self.peer_closed:  # it left in the middle: nobody to answer
+                raise ClientGone("the client closed mid-request: %s" % error)
+            raise parser_error(error, self.head_check, in_body,
+                               self.config.max_target_size)
+
+    def next_event(self, timeout):
         """The next h11 event, waiting at most *timeout* seconds for each
-        read and, with *deadline*, until then in all (slowloris); a
-        malformed request is a ``BadRequest``."""
+        read (a request body, on the app's thread)."""
         while True:
-            in_body = self.conn.their_state is h11.SEND_BODY
-            try:
-                event = self.conn.next_event()
-            except h11.RemoteProtocolError as error:
-                if self.peer_closed:  # it left in the middle: nobody to answer
-                    raise ClientGone("the client closed mid-request: %s"
-                                     % error)
-                raise parser_error(error, self.head_check, in_body,
-                                   self.config.max_target_size)
+            event = self.parse()
             if event is not h11.NEED_DATA:
                 return event
-            if deadline is not None:
-                timeout = min(timeout, deadline - monotonic())
             self.receive(timeout)
 
-    # -- the connection -------------------------------------------------
-    def run(self, resumed=False):
-        """Serve requests until the connection ends (None), waits idle for
-        its next request (``PARK``: the server parks it without a thread
-        and calls ``run(resumed=True)`` when data arrives) or switches to
-        HTTP/2 (an ``Upgrade``)."""
-        while not self.server.stopping:
-            try:
-                outcome = self._serve_one(resumed)
-            except BadRequest as error:
-                self.refuse(error.status, error.reason)
-                return None
-            except ClientGone:
-                return None
-            resumed = False
-            if outcome is not None:
-                return None if outcome is _CLOSE else outcome
-        return None
+    # -- waiting for a request (the poller's thread) ----------------------
+    def start(self):
+        """Begin with the bytes the server read to tell the protocol."""
+        sniffed, self._sniffed = self._sniffed, b""
+        return self._take_in(sniffed) if sniffed else self._take_in(None)
 
-    def _serve_one(self, resumed):
-        """Read and answer one request: None to go on with the next, or
-        what ``run`` answers (``PARK``, an ``Upgrade``, ``_CLOSE``)."""
-        self.idle = True
-        if self._sniffed:
-            sniffed, self._sniffed = self._sniffed, b""
-            self._feed(sniffed)
-        elif self.requests and not resumed and not self.buffered():
-            try:
-                self.receive(_LINGER)
-            except ReadTimeout:
-                return PARK
-        wait = self.config.header_timeout
+    def on_readable(self):
+        """Read what arrived; the ``serve`` task once a request is
+        complete, else None (it waits on, or it closed)."""
+        data = self.io.recv_ready()
+        return self._take_in(data)
+
+    def _take_in(self, data):
+        """Feed *data* (None: nothing new) and look for a whole request."""
         try:
-            # the whole head must come within header_timeout, however
-            # slowly it trickles in (slowloris)
-            event = self.next_event(wait, monotonic() + wait)
-            self.idle = False
-        except ReadTimeout:
-            return _CLOSE  # idle or too slow: just close
+            if data is not None:
+                self._feed(data)
+            if self.io.buffered():  # TLS decrypted more than we took
+                self._feed(self.io.recv_ready() or b"")
+            event = self.parse()
+        except BadRequest as error:
+            self.refuse(error.status, error.reason)
+            self.server.close(self)
+            return None
+        except ClientGone:
+            self.server.close(self)
+            return None
+        if event is h11.NEED_DATA:
+            self._wait_for_request()
+            return None
         if not isinstance(event, h11.Request):
-            return _CLOSE  # ConnectionClosed
-        self.requests += 1
-        outcome = self.handle(event)
-        if outcome is not None:
-            return outcome
-        return None if self.next_cycle() else _CLOSE
+            self.server.close(self)  # ConnectionClosed
+            return None
+        self._request = event
+        return self.serve
+
+    def _wait_for_request(self):
+        """Wait in the poller: for the rest of a head that began, until
+        ``header_timeout`` after its first byte (however slowly it
+        trickles in: slowloris), or for the next request, until
+        ``keep_alive_timeout`` after the last response."""
+        if self._head_began is not None:
+            self.deadline = self._head_began + self.config.header_timeout
+        elif self.requests:
+            if self.server.stopping:  # idle, and the server stops
+                self.server.close(self)
+                return
+            self.deadline = monotonic() + self.config.keep_alive_timeout
+        self.server.watch(self)
+
+    def on_expired(self):
+        self.server.close(self)  # idle or too slow: just close
+
+    # -- serving (a pool thread) --------------------------------------------
+    def serve(self):
+        """Answer the request the poller found complete and any received
+        after it; then wait in the poller again, or close."""
+        request, self._request = self._request, None
+        try:
+            while True:
+                outcome = self.handle(request)
+                if outcome is not None:  # _CLOSE or an Upgrade
+                    break
+                if not self.next_cycle() or self.server.stopping:
+                    outcome = _CLOSE
+                    break
+                if self._take_in(None) is None:  # not here yet: it waits
+                    return  # (or the connection closed)
+                request, self._request = self._request, None  # pipelined
+        except BadRequest as error:
+            self.refuse(error.status, error.reason)
+            outcome = _CLOSE
+        except ClientGone:
+            outcome = _CLOSE
+        except (socket.error, ssl.SSLError) as error:
+            log.debug("connection from %s ended: %s", self.peer[0], error)
+            outcome = _CLOSE
+        if isinstance(outcome, Upgrade):
+            self.server.upgrade(self, outcome)
+        else:
+            self.server.close(self)
 
     def refuse(self, status, why):
         """Answer a request the server will not serve, in one log line and
@@ -196,16 +238,18 @@ class HTTP1Connection(object):
             return False
         self.conn.start_next_cycle()
         self.head_check.reset(self.conn.trailing_data[0])
+        self._head_began = monotonic() if self.buffered() else None
         return True
 
     # -- shutdown (another thread) -----------------------------------------
     def stop(self):
-        """Close a WebSocket session with 1001, an idle connection at once;
-        a request in flight finishes first (the loop checks ``stopping``)."""
+        """Close a WebSocket session with 1001, a waiting connection at
+        once; a request in flight finishes first (``serve`` checks
+        ``stopping``)."""
         if self.session is not None:
             end_session(self.session, 1001)
-        elif self.idle:
-            self.kill()
+        elif self.server.poller.forget(self):
+            self.server.close(self)
 
     def kill(self):
         try:
@@ -219,6 +263,7 @@ class HTTP1Connection(object):
     # -- one request ----------------------------------------------------
     def handle(self, request):
         """Serve one request: None to go on, ``_CLOSE`` or an ``Upgrade``."""
+        self.requests += 1
         # h11 0.11 (Python 2) hands out bytearrays: made plain bytes here
         headers = [(bytes(name), bytes(value)) for name, value in request.headers]
         method, target = bytes(request.method), bytes(request.target)
@@ -321,9 +366,6 @@ class HTTP1Connection(object):
         trailing, _ = self.conn.trailing_data
         return Upgrade(method, target, headers, trailing)
 
-
-#: ``run``'s answer when the connection waits idle for its next request.
-PARK = object()
 
 #: ``handle``'s answer when the connection must close (after a refusal or a
 #: WebSocket session).

@@ -15,6 +15,7 @@ the session's frames travel as the stream's DATA.
 import collections
 import logging
 import socket
+import ssl
 import threading
 
 import h2.config
@@ -83,6 +84,8 @@ class HTTP2Connection(object):
         #: Whether the close should linger (``sockio.Lingering``): unless
         #: the client closed first, frames it sent may still be on their way.
         self.linger = True
+        #: When the poller gives up waiting for a frame (``on_expired``).
+        self.deadline = None
 
     # -- writing (any thread, under the condition) -------------------------
     def flush(self):
@@ -160,6 +163,7 @@ class HTTP2Connection(object):
                         if s.session]
         for session in sessions:
             end_session(session, 1001)
+        self._close_if_done()
 
     def kill(self):
         with self.cond:
@@ -170,8 +174,87 @@ class HTTP2Connection(object):
         except socket.error:
             pass
 
-    # -- the connection's thread -------------------------------------------
-    def run(self):
+    def fileno(self):
+        return self.sock.fileno()
+
+    # -- reading (the poller's thread; a thread of its own on TLS) -----------
+    def start(self):
+        """Send our SETTINGS and take what was read already; on cleartext
+        the connection then waits in the poller between frames, on TLS its
+        reader runs as the returned task (a TLS socket cannot be read
+        without blocking while app threads write to it)."""
+        self._begin()
+        data = self.initial or (self.upgrade.trailing if self.upgrade else b"")
+        if data:
+            self.receive(data)
+        if not self.io.kernel:
+            return self.run_reader
+        self._carry_on()
+        return None
+
+    def on_readable(self):
+        data = self.io.recv_ready()
+        if data == b"":  # the client closed
+            self.linger = False
+            self.finish()
+            return None
+        if data:
+            self.receive(data)
+        self._carry_on()
+        return None
+
+    def on_expired(self):
+        """Quiet for ``keep_alive_timeout``: with no stream open, GOAWAY
+        and close."""
+        with self.cond:
+            idle = not self.streams
+            if idle and not self.closed:
+                self.h2.close_connection()
+                self.flush()
+        if idle:
+            self.finish()
+        else:
+            self._carry_on()
+
+    def _carry_on(self):
+        """Wait for more frames, or close once no stream is left of a
+        connection that takes no new ones (or a fatal error)."""
+        winding_down = self.closing or self.client_done or self.server.stopping
+        if self.closed or (winding_down and not self.streams):
+            self.finish()
+            return
+        self.deadline = monotonic() + self.config.keep_alive_timeout
+        self.server.watch(self)
+
+    def run_reader(self):
+        """TLS: read frames on this thread until the connection ends."""
+        self.server.request_pool.detach()  # it lives as long as the client
+        try:
+            while True:
+                winding_down = self.server.stopping or self.client_done
+                if self.closed or (winding_down and not self.streams):
+                    break
+                data = self.read()
+                if data == b"":
+                    break
+                if data:
+                    self.receive(data)
+        except (socket.error, ssl.SSLError) as error:
+            log.debug("connection from %s ended: %s", self.peer[0], error)
+        finally:
+            self.finish()
+
+    def finish(self):
+        """The connection is over: waiting streams wake, each stream's
+        ``ng.disconnected`` is set, the sockets close (lingering)."""
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+        for stream in list(self.streams.values()):
+            stream.disconnected.set()
+        self.server.close(self)
+
+    def _begin(self):
         with self.cond:
             self.h2.local_settings = h2.settings.Settings(
                 client=False, initial_values={
@@ -197,29 +280,12 @@ class HTTP2Connection(object):
             self.flush()
             if self.upgrade is not None:
                 self.start_stream(1, self.upgrade.headers, ended=True)
-        try:
-            data = self.initial or (self.upgrade.trailing if self.upgrade else b"")
-            while True:
-                if data:
-                    self.receive(data)
-                winding_down = self.server.stopping or self.client_done
-                if self.closed or (winding_down and not self.streams):
-                    break
-                data = self.read()
-                if data == b"":
-                    break
-        finally:
-            with self.cond:
-                self.closed = True
-                self.cond.notify_all()
-            for stream in list(self.streams.values()):
-                stream.disconnected.set()
 
     def read(self):
-        """The next bytes; ``b""`` when the connection is over, None when
-        nothing came in the keep-alive time while streams are open (or,
-        once no new streams come, in a moment: the connection ends as soon
-        as its last stream does)."""
+        """TLS: the next bytes; ``b""`` when the connection is over, None
+        when nothing came in the keep-alive time while streams are open
+        (or, once no new streams come, in a moment: the connection ends as
+        soon as its last stream does)."""
         winding_down = self.closing or self.client_done or self.server.stopping
         try:
             data = self.io.recv(_WIND_DOWN_POLL if winding_down
@@ -332,17 +398,27 @@ class HTTP2Connection(object):
             # threads) waiting here while the client, answered already,
             # opens new ones.  No more data can come; a dict pop is atomic.
             self.streams.pop(stream.id, None)
-            return
-        with self.cond:  # data may still be arriving: stop it coming here
-            self.streams.pop(stream.id, None)
-            unread = stream.input.discard()
-            for _, flow_length in unread:
-                self.acknowledge(stream.id, flow_length)
-            if unread or stream.declares_body:
-                h2_stream = self.h2.streams.get(stream.id)
-                if h2_stream is not None:  # h2 has no public switch for it
-                    h2_stream._expected_content_length = None
-            self.flush()
+        else:
+            with self.cond:  # data may still be arriving: stop it here
+                self.streams.pop(stream.id, None)
+                unread = stream.input.discard()
+                for _, flow_length in unread:
+                    self.acknowledge(stream.id, flow_length)
+                if unread or stream.declares_body:
+                    h2_stream = self.h2.streams.get(stream.id)
+                    if h2_stream is not None:  # no public switch for it
+                        h2_stream._expected_content_length = None
+                self.flush()
+        self._close_if_done()
+
+    def _close_if_done(self):
+        """The last stream of a connection that takes no new ones ended:
+        close it now, not at the next frame or deadline (on TLS its reader
+        sees it within ``_WIND_DOWN_POLL``)."""
+        winding_down = self.closing or self.client_done or self.server.stopping
+        if winding_down and not self.streams and self.io.kernel and \
+                self.server.poller.forget(self):
+            self.finish()
 
 
 class _StreamInput(RequestBody):
