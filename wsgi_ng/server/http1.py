@@ -17,7 +17,7 @@ import ssl
 
 import h11
 
-from wsgi_ng._compat import monotonic
+from wsgi_ng._compat import PY2, monotonic
 from wsgi_ng.errors import BadRequest
 from wsgi_ng.handshake import accept_response, websocket_offer
 from wsgi_ng.host import RequestContext
@@ -264,9 +264,11 @@ class HTTP1Connection(object):
     def handle(self, request):
         """Serve one request: None to go on, ``_CLOSE`` or an ``Upgrade``."""
         self.requests += 1
-        # h11 0.11 (Python 2) hands out bytearrays: made plain bytes here
-        headers = [(bytes(name), bytes(value)) for name, value in request.headers]
-        method, target = bytes(request.method), bytes(request.target)
+        headers = list(request.headers)
+        method, target = request.method, request.target
+        if PY2:  # h11 0.11 hands out bytearrays: made plain bytes here
+            headers = [(bytes(name), bytes(value)) for name, value in headers]
+            method, target = bytes(method), bytes(target)
         fields = self.check_head(request, method, target, headers)
         if self.wants_h2c(fields):
             return self.upgrade_to_h2(method, target, headers)
