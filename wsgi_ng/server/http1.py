@@ -28,6 +28,7 @@ from wsgi_ng.server.exchange import (
     ClientGone, Exchange, log_bad_request, status_line,
 )
 from wsgi_ng.server.headcheck import HeadCheck, parser_error
+from wsgi_ng.server.shedding import RETRY_AFTER
 from wsgi_ng.server.sockio import ReadTimeout, TimedSocket
 from wsgi_ng.websocket import (
     FrameChannel, SocketStream, WebSocket, end_session, finish_session,
@@ -170,6 +171,12 @@ class HTTP1Connection(object):
         self.server.close(self)  # idle or too slow: just close
 
     # -- serving (a pool thread) --------------------------------------------
+    def shed(self):
+        """Waited past ``max_queue_time`` for a thread: a 503 instead."""
+        self._request = None
+        self.refuse(503, "no thread free within max_queue_time", tallied=True)
+        self.server.close(self)
+
     def serve(self):
         """Answer the request the poller found complete and any received
         after it; then wait in the poller again, or close."""
@@ -198,19 +205,24 @@ class HTTP1Connection(object):
         else:
             self.server.close(self)
 
-    def refuse(self, status, why):
-        """Answer a request the server will not serve, in one log line and
-        a plain-text response, and close."""
-        log_bad_request(self.peer, why, status)
+    def refuse(self, status, why, tallied=False):
+        """Answer a request the server will not serve, in one log line (a
+        503 is *tallied*: counted, see ``shedding``) and a plain-text
+        response, and close."""
+        if not tallied:
+            log_bad_request(self.peer, why, status)
         self.linger = True
         if self.conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
             return
         line = status_line(status)
         body = ("%s: %s\n" % (line, why)).encode("utf-8")
+        headers = [("Content-Type", "text/plain; charset=utf-8"),
+                   ("Content-Length", str(len(body))), ("Connection", "close")]
+        if status == 503:
+            headers.append(("Retry-After", RETRY_AFTER))
         try:
-            self.send(h11.Response(status_code=status, reason=line[4:], headers=[
-                ("Content-Type", "text/plain; charset=utf-8"),
-                ("Content-Length", str(len(body))), ("Connection", "close")]))
+            self.send(h11.Response(status_code=status, reason=line[4:],
+                                   headers=headers))
             self.send(h11.Data(data=body))
             self.send(h11.EndOfMessage())
         except (ClientGone, h11.LocalProtocolError):
@@ -284,6 +296,10 @@ class HTTP1Connection(object):
         responder = _Responder(self, method == b"HEAD")
         offer = websocket_offer(environ)
         session = None
+        if offer is not None and not self.server.session_room():
+            self.refuse(503, "max_websockets=%d reached"
+                        % self.config.max_websockets, tallied=True)
+            return _CLOSE
         if offer is not None:
             session = self.session = WebSocket(
                 offer.subprotocols,
@@ -299,12 +315,16 @@ class HTTP1Connection(object):
         offered = handover.offer(self, environ) if offer is not None else None
         exchange = Exchange(offered.app if offered else self.server.app,
                             environ, responder, context)
-        result = exchange.run()
+        result = exchange.run(self.server.slow_calls)
         if offered is not None and offered.taken:
             offered.finish()
             return _CLOSE
-        if result is not None:  # an accepted WebSocket session
-            finish_session(session, result)
+        if session is not None and session.state is WebSocket.ACCEPTED:
+            try:
+                if result is not None:  # else the exchange ended it (1011)
+                    finish_session(session, result)
+            finally:
+                self.server.session_ended(http1=True)
             self.server.access_log(environ, 101, 0)
             return _CLOSE
         self.server.access_log(environ, exchange.status_code,
@@ -343,6 +363,7 @@ class HTTP1Connection(object):
                                               self.config.compress)
         self.send(h11.InformationalResponse(status_code=101, headers=headers,
                                             reason=_SWITCHING))
+        self.server.session_began(http1=True)
         trailing, _ = self.conn.trailing_data
         self.io.release()
         return FrameChannel(SocketStream(self.sock, owned=False),
