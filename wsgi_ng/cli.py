@@ -84,6 +84,10 @@ def add_server_options(parser):
     option("--slow-request-time", type=float, default=30.0,
            help="report app calls running longer than this many seconds "
            "(0: never; default 30)")
+    option("--http1-parser", default="auto",
+           choices=["auto", "httptools", "h11"],
+           help="HTTP/1.1 parser: httptools (fast, CPython 3.7+) or h11 "
+           "(pure Python); auto: httptools if installed (default)")
     option("--threads", type=int, default=64,
            help="threads running app calls; WebSocket sessions get their "
            "own (default 64)")
@@ -120,7 +124,8 @@ def run_server(app, args, watch=()):
         max_connections=args.max_connections, threads=args.threads,
         max_message_size=args.max_message_size,
         max_websockets=args.max_websockets, max_queue_time=args.max_queue_time,
-        slow_request_time=args.slow_request_time)
+        slow_request_time=args.slow_request_time,
+        http1_parser=args.http1_parser)
     tls = tls_files(args.certfile, args.keyfile, server_module.tls_context)
     supervised = reloader.inherited_fds()  # the supervisor bound them
     sockets, fds = (_listeners(args, server_module), args.fd) \

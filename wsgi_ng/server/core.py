@@ -36,6 +36,7 @@ from wsgi_ng.server.pool import ThreadPool
 from wsgi_ng.server.shedding import Tally
 from wsgi_ng.server.slow import SlowCalls
 from wsgi_ng.server.sockio import LINGER, Lingering
+from wsgi_ng.server.wire import wire_class
 from wsgi_ng.startup import parse_bind
 
 log = logging.getLogger("wsgi_ng.server")
@@ -137,6 +138,7 @@ class Server(object):
     def __init__(self, app, binds=(), fds=(), sockets=(), ng=None, config=None,
                  tls=None):
         self.config = config or Config()
+        self.wire_class = wire_class(self.config.http1_parser)
         self.app = prepare_app(app, ng, self.config.max_body_size)
         self.lifespan = Lifespan(app)  # the spec's ng_lifespan, if any
         self.tls = tls
@@ -190,8 +192,10 @@ class Server(object):
         raise_open_files_limit(self.config.max_connections +
                                self.config.max_websockets)
         for host, port in self.addresses:
-            log.info("wsgi-ng serving on %s://%s:%d", "https" if self.tls else
-                     "http", "[%s]" % host if ":" in host else host, port)
+            log.info("wsgi-ng serving on %s://%s:%d (HTTP/1.1 parser: %s)",
+                     "https" if self.tls else "http",
+                     "[%s]" % host if ":" in host else host, port,
+                     self.wire_class.name)
         for listener in self.listeners:
             self.poller.wait(listener)
         self.request_pool.submit_urgent(self._poll)
