@@ -27,6 +27,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from contextlib import redirect_stdout
 from dataclasses import asdict, replace
 from importlib import metadata
 
@@ -125,6 +126,14 @@ def run_all(selected, modes, args, log_dir):
                         "  [%s]" % "; ".join(measured.notes)
                         if measured.notes else ""), flush=True)
     srv.set_pin(None)
+
+
+def print_report(selected, args):
+    for workload in selected:
+        report.print_table(workload, args.modes)
+    by_key = {workload.key: workload for workload in selected}
+    report.print_targets(by_key, args.modes)
+    report.print_faults(by_key, args.modes, args)
 
 
 def environment():
@@ -271,8 +280,8 @@ def parse_args(argv=None):
         help="seconds between SIGTERM and SIGKILL")
     add("--log-dir", help="where server logs go (default: a new temp dir)")
     add("--json", help="also write the results to this file")
-    add("--markdown", action="store_true",
-        help="print the tables as Markdown")
+    add("--markdown", metavar="FILE",
+        help="also write the tables to this file, as Markdown")
     args = parser.parse_args(argv)
     known = {w.key for family in FAMILIES for w in family.workloads(args)}
     args.workloads = [key for name in args.workloads.split(",")
@@ -293,7 +302,6 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    report.MARKDOWN = args.markdown
     raise_nofile()
     atexit.register(srv.stop_all)
     atexit.register(tools.Client.stop_all)
@@ -314,12 +322,12 @@ def main(argv=None):
             print("%s skipped: %s" % (workload.key, workload.skipped))
     run_all(selected, args.modes, args, log_dir)
     print("\nload average after the run: %s" % load())
-    for workload in selected:
-        report.print_table(workload, args.modes)
-    by_key = {workload.key: workload for workload in selected}
-    report.print_targets(by_key, args.modes)
-    report.print_faults(by_key, args.modes, args)
+    print_report(selected, args)
     report.print_logs(selected, args.modes)
+    if args.markdown:
+        report.MARKDOWN = True
+        with open(args.markdown, "w") as out, redirect_stdout(out):
+            print_report(selected, args)
     if args.json:
         with open(args.json, "w") as out:
             json.dump({"environment": environment(), "workloads": [
