@@ -179,7 +179,7 @@ class HangGate:
             return len(self.held)
 
     def release(self):
-        """Let every hung call return; no new one hangs."""
+        """Let every hung call return; no new one hangs (again: a no-op)."""
         with suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
@@ -197,15 +197,18 @@ def measure_hung(server, args):
     hung = []
     try:
         for _ in range(calls):
-            sock = socket.create_connection((srv.HOST, server.port), 10)
-            sock.sendall(b"GET /hang HTTP/1.1\r\nHost: bench\r\n\r\n")
-            hung.append(sock)
+            hung.append(socket.create_connection((srv.HOST, server.port), 10))
+            hung[-1].sendall(b"GET /hang HTTP/1.1\r\nHost: bench\r\n\r\n")
         reached = gate.wait_for(calls, args.hang_timeout)
         probes = parallel_probes(server.port, args.hang_probes,
                                  args.queue_time + args.hang_grace)
+        gate.release()
+        released = sum(answered_200(sock, args.probe_timeout)
+                       for sock in hung)
     finally:
         gate.release()
-    released = sum(answered_200(sock, args.probe_timeout) for sock in hung)
+        for sock in hung:
+            sock.close()
     after = tools.probe(server.port, timeout=args.probe_timeout)
     answered = [p for p in probes if p.status is not None]
     statuses = collections.Counter(
@@ -251,8 +254,6 @@ def answered_200(sock, timeout):
         return sock.recv(64).startswith(b"HTTP/1.1 200")
     except OSError:
         return False
-    finally:
-        sock.close()
 
 
 # -- the workloads and their summary --------------------------------------

@@ -305,7 +305,8 @@ def main(argv=None):
     raise_nofile()
     atexit.register(srv.stop_all)
     atexit.register(tools.Client.stop_all)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run finally:s
+    for stop in (signal.SIGTERM, signal.SIGHUP):  # run the finally:s
+        signal.signal(stop, lambda number, _: sys.exit(128 + number))
     log_dir = args.log_dir or tempfile.mkdtemp(prefix="wsgi-ng-bench-")
     os.makedirs(log_dir, exist_ok=True)
     print("\n".join(environment()))

@@ -6,6 +6,7 @@ file (never a pipe a stalled reader could block), and is always stopped:
 SIGTERM to the main process, SIGKILL to the whole group after a bound.
 """
 import contextlib
+import ctypes
 import importlib.util
 import os
 import signal
@@ -209,6 +210,19 @@ class Running:
 
 
 _STARTED = {}  # id -> server started and not yet stopped, for stop_all()
+_LIBC = ctypes.CDLL(None, use_errno=True)  # loaded before any fork
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_harness():
+    """In the child, before exec: the kernel SIGKILLs it when the harness
+    dies, even by SIGKILL, when no finally or atexit runs."""
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+#: How every process the harness starts is started: in a process group of
+#: its own (stopped as a group), and killed if the harness dies.
+ISOLATED = {"start_new_session": True, "preexec_fn": _die_with_harness}
 
 
 def free_port():
@@ -289,8 +303,7 @@ def start(spec, log_dir, tag, env=None):
         proc = subprocess.Popen(pinned(spec.argv(port), 0), cwd=BENCH_DIR,
                                 env=env,
                                 stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                stderr=subprocess.STDOUT, **ISOLATED)
     server = Running(spec, proc, port, log_path)
     _STARTED[id(server)] = server
     return server

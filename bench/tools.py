@@ -27,7 +27,8 @@ def run_tool(argv, timeout):
     """Run a load tool; its stdout.  A stall ends it after *timeout*."""
     try:
         done = subprocess.run(srv.pinned(argv, 1), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, timeout=timeout)
+                              stderr=subprocess.STDOUT, timeout=timeout,
+                              preexec_fn=srv.ISOLATED["preexec_fn"])
     except subprocess.TimeoutExpired:
         raise ToolError("%s did not finish within %gs (stall?)"
                         % (argv[0], timeout))
@@ -198,8 +199,7 @@ class Client:
     def __init__(self, argv):
         self.proc = subprocess.Popen(
             srv.pinned(argv, 1), stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            start_new_session=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **srv.ISOLATED)
         self._running.add(self)
         self._buffer = b""
 

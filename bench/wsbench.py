@@ -48,7 +48,7 @@ def run_ws_clients(server, args):
         [sys.executable, script, "echo", "--port", str(server.port),
          "--connections", str(share), "--messages", str(args.ws_messages),
          "--size", str(args.ws_size)], 1), stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, start_new_session=True) for share in shares]
+        stderr=subprocess.PIPE, **srv.ISOLATED) for share in shares]
     reports = []
     try:
         for proc in procs:
