@@ -13,8 +13,6 @@ TARGETS = [
     ("h1", SUBJECT, "uvicorn-httptools", True, 0.8,
      "HTTP/1.1 >= 0.8x uvicorn (httptools + uvloop, ASGI hello)"),
     ("h1", SUBJECT, "gunicorn", True, 4.0, "HTTP/1.1 >= 4x gunicorn gthread"),
-    ("h1", SUBJECT, "wsgi-ng --ng", True, None,
-     "containment costs ~2 us at most (reported: contained / --ng)"),
     ("h2", SUBJECT, "hypercorn-asgi", True, 2.0,
      "h2c >= 2x hypercorn (ASGI hello)"),
     ("ws", SUBJECT, "uvicorn", True, 1.0,
@@ -68,14 +66,25 @@ def print_ratios(workload, modes):
     pairs = workload.ratio_pairs()
     if not pairs:
         return
+    cpu = any("cpu_us" in m.metrics for ms in workload.results.values()
+              for m in ms)
     print("   paired ratios (each round's ratio of two servers measured "
-          "minutes apart; median, then the rounds):")
-    rows = [["ratio"] + [mode_label(mode) for mode in modes]]
+          "minutes apart; median, then the rounds)%s:" % (
+              "; 'per CPU s' compares %s per second of server CPU (the "
+              "inverse ratio of CPU per %s), which load from elsewhere "
+              "moves less" % (workload.unit.split("/")[0],
+                              workload.unit.split("/")[0]) if cpu else ""))
+    rows = [["ratio"]]
+    for mode in modes:
+        rows[0] += [mode_label(mode)] + (["per CPU s"] if cpu else [])
     for numerator, denominator in pairs:
         cells = ["%s / %s" % (numerator, denominator)]
         for mode in modes:
-            ratios = workload.paired(mode, numerator, denominator)
-            cells.append(ratio_cell(ratios))
+            cells.append(ratio_cell(workload.paired(mode, numerator,
+                                                    denominator)))
+            if cpu:
+                cells.append(ratio_cell(workload.paired(
+                    mode, denominator, numerator, "cpu_us")))
         rows.append(cells)
     print_grid(rows, left=1)
 
@@ -103,26 +112,41 @@ def print_notes(workload, modes):
 
 def print_targets(by_key, modes):
     """Issue 11's speed targets against the medians of paired ratios."""
-    rows = [["target"] + [mode_label(mode) for mode in modes]]
+    rows = [["target"]]
+    for mode in modes:
+        rows[0] += [mode_label(mode), "per CPU s"]
     for key, numerator, denominator, at_least, threshold, text in TARGETS:
         workload = by_key.get(key)
         if workload is None or workload.skipped:
             continue
         cells = [text]
         for mode in modes:
-            ratio = median(workload.paired(mode, numerator, denominator))
-            if ratio is None:
-                cells.append("not measured")
-            elif threshold is None:
-                cells.append("%.2fx" % ratio)
-            else:
-                met = ratio >= threshold if at_least else ratio <= threshold
-                cells.append("%.2fx: %s" % (ratio, "met" if met
-                                            else "NOT MET"))
+            cells.append(target_cell(median(workload.paired(
+                mode, numerator, denominator)), at_least, threshold))
+            cells.append(target_cell(median(workload.paired(
+                mode, denominator, numerator, "cpu_us")), at_least,
+                threshold))
+        rows.append(cells)
+    workload = by_key.get("h1")
+    if workload and not workload.skipped:
+        cells = ["containment: contained - --ng <= ~2 us of CPU per request "
+                 "(median of paired differences)"]
+        for mode in modes:
+            extra = median(workload.paired_differences(
+                mode, SUBJECT, SUBJECT + " --ng", "cpu_us"))
+            cells += ["", "-" if extra is None else "%+.0f us: %s" % (
+                extra, "met" if extra <= 2 else "NOT MET")]
         rows.append(cells)
     if len(rows) > 1:
         print("\n== Issue 11's speed targets (medians of paired ratios)")
         print_grid(rows, left=1)
+
+
+def target_cell(ratio, at_least, threshold):
+    if ratio is None:
+        return "-"
+    met = ratio >= threshold if at_least else ratio <= threshold
+    return "%.2fx: %s" % (ratio, "met" if met else "NOT MET")
 
 
 def print_faults(by_key, modes, args):

@@ -81,16 +81,30 @@ def add_baseline(selected, path, ws_ng):
     for workload in selected:
         for index, row in enumerate(workload.rows):
             if row.name == SUBJECT:
-                argv, app = row.argv, row.app
-                if ws_ng and WS_APPS & set(argv(0)) and "--ng" not in argv(0):
-                    app = "WSGI, as is (--ng)"
-
-                    def argv(port, argv=argv):
-                        return argv(port) + ["--ng"]
-                workload.rows.insert(index + 1, replace(
-                    row, name="%s %s" % (SUBJECT, commit), path=path,
-                    argv=argv, app=app))
+                old = replace(row, name="%s %s" % (SUBJECT, commit),
+                              path=path)
+                if (ws_ng and WS_APPS & set(row.argv(0))
+                        and "--ng" not in row.argv(0)):
+                    old = with_options(old, ["--ng"])
+                workload.rows.insert(index + 1, old)
                 break
+
+
+def add_options(selected, options):
+    """*options* on every wsgi-ng row's command line (the baseline's too)."""
+    for workload in selected:
+        workload.rows[:] = [with_options(row, options)
+                            if row.name.startswith(SUBJECT) else row
+                            for row in workload.rows]
+
+
+def with_options(row, options):
+    """*row* with *options* added to its command line, and said so."""
+    def argv(port, before=row.argv):
+        return before(port) + options
+    app = "WSGI, as is (--ng)" if "--ng" in options else row.app
+    return replace(row, argv=argv, app=app,
+                   about=row.about + " " + " ".join(options))
 
 
 def git_commit(where):
@@ -126,6 +140,23 @@ def run_all(selected, modes, args, log_dir):
                         "  [%s]" % "; ".join(measured.notes)
                         if measured.notes else ""), flush=True)
     srv.set_pin(None)
+
+
+def load_results(selected, args):
+    """Fill the workloads with the measurements of an earlier run's
+    --json file, to report them again (with the same --workloads and
+    --baseline, so the rows match)."""
+    with open(args.report_from) as saved:
+        runs = {w["key"]: w for w in json.load(saved)["workloads"]}
+    args.modes = []
+    for workload in selected:
+        rows = {row.name: row for row in workload.rows}
+        for result in runs.get(workload.key, {}).get("results", []):
+            if result["mode"] not in args.modes:
+                args.modes.append(result["mode"])
+            for measured in result["rounds"]:
+                workload.record(result["mode"], rows[result["server"]],
+                                Measurement(**measured))
 
 
 def print_report(selected, args):
@@ -274,12 +305,17 @@ def parse_args(argv=None):
     add("--baseline-ws-ng", action="store_true",
         help="serve the baseline's WebSocket apps with --ng (82cfad9 offers "
         "ng.websocket to wsgi-ng apps only)")
+    add("--wsgi-ng-options", metavar="OPTIONS",
+        help="more options for every wsgi-ng row, e.g. "
+        "--wsgi-ng-options='--max-connections 11000'")
     add("--ready-timeout", type=float, default=30,
         help="seconds a server gets to answer after starting")
     add("--stop-timeout", type=float, default=10,
         help="seconds between SIGTERM and SIGKILL")
     add("--log-dir", help="where server logs go (default: a new temp dir)")
     add("--json", help="also write the results to this file")
+    add("--report-from", metavar="JSON",
+        help="measure nothing: report the --json file of an earlier run")
     add("--markdown", metavar="FILE",
         help="also write the tables to this file, as Markdown")
     args = parser.parse_args(argv)
@@ -317,12 +353,17 @@ def main(argv=None):
         add_baseline(selected, os.path.abspath(args.baseline),
                      args.baseline_ws_ng)
         print("baseline: %s" % git_commit(args.baseline))
+    if args.wsgi_ng_options:
+        add_options(selected, args.wsgi_ng_options.split())
     for workload in selected:
         if workload.tool and not shutil.which(workload.tool):
             workload.skipped = "%s is not installed" % workload.tool
             print("%s skipped: %s" % (workload.key, workload.skipped))
-    run_all(selected, args.modes, args, log_dir)
-    print("\nload average after the run: %s" % load())
+    if args.report_from:
+        load_results(selected, args)
+    else:
+        run_all(selected, args.modes, args, log_dir)
+        print("\nload average after the run: %s" % load())
     print_report(selected, args)
     report.print_logs(selected, args.modes)
     if args.markdown:

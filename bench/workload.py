@@ -65,13 +65,19 @@ class Workload:
     def paired(self, mode, numerator, denominator, metric=None):
         """Each round's ratio numerator / denominator of the value (or of
         *metric*), for the rounds that measured both."""
-        ratios = []
-        for mine, theirs in zip(self.rounds(mode, numerator),
-                                self.rounds(mode, denominator)):
+        return [a / b for a, b in self._pairs(mode, numerator, denominator,
+                                              metric) if b]
+
+    def paired_differences(self, mode, first, second, metric):
+        """Each round's difference first - second of *metric*."""
+        return [a - b for a, b in self._pairs(mode, first, second, metric)]
+
+    def _pairs(self, mode, first, second, metric):
+        for mine, theirs in zip(self.rounds(mode, first),
+                                self.rounds(mode, second)):
             a, b = figure(mine, metric), figure(theirs, metric)
-            if a is not None and b:
-                ratios.append(a / b)
-        return ratios
+            if a is not None and b is not None:
+                yield a, b
 
     def merged(self, mode, name):
         """The row's metrics over the rounds: numbers by their median,
