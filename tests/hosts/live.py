@@ -79,10 +79,11 @@ def granian(app, port, root):
             "127.0.0.1", "--port", str(port), "--log-level", "info", app]
 
 
-def module(name):
+def module(*names):
     def installed():
         try:
-            __import__(name)
+            for name in names:
+                __import__(name)
         except ImportError:
             return False
         return True
@@ -122,7 +123,8 @@ SERVERS = {
                              mod_wsgi("--http2", "--embedded-mode")),
     # ASGI servers, for to_asgi (Python 3 only)
     "uvicorn-h11": ("uvicorn", module("uvicorn"), uvicorn("h11")),
-    "uvicorn-httptools": ("httptools", module("httptools"),
+    # the wsgi-ng server's own extra brings httptools: uvicorn is the test
+    "uvicorn-httptools": ("uvicorn", module("uvicorn", "httptools"),
                           uvicorn("httptools")),
     "hypercorn": ("hypercorn", module("hypercorn"), lambda app: [
         sys.executable, "-m", "hypercorn", "--bind", "fd://3",
