@@ -4,13 +4,20 @@ Each server gets the smallest app that exercises its own request path, so
 the numbers compare servers, not frameworks:
 
 * ``hello``: plain WSGI, 13 bytes with a Content-Length (wsgi-ng, gunicorn,
-  hypercorn in WSGI mode).
+  hypercorn and granian in WSGI mode).  It does not say it is written for
+  wsgi-ng, so ``wsgi-ng serve`` contains it with ``from_wsgi`` as it does
+  any WSGI app (``--ng`` runs it as is).
 * ``ws_echo``: the same hello for plain requests, a WebSocket echo when the
   host offers ``ng.websocket`` (wsgi-ng).
-* ``asgi_app``: the ASGI equivalent of both (hypercorn, uvicorn).
+* ``faults``: ``ws_echo``, plus ``/hang``, which blocks until the harness
+  releases it (the faults workload's hung app calls).
+* ``asgi_app``: the ASGI equivalent of hello and echo (hypercorn, uvicorn,
+  granian).
 * ``serve_websockets``: an echo on the ``websockets`` library's threaded
   server, run as ``python apps.py websockets HOST PORT``.
 """
+import os
+import socket
 import sys
 
 BODY = b"Hello, world!"
@@ -25,9 +32,6 @@ def hello(environ, start_response):
     return [BODY]
 
 
-hello.wsgi_ng = True  # no from_wsgi layer under the gunicorn worker either
-
-
 def ws_echo(environ, start_response):
     """wsgi-ng WebSocket echo: every message goes straight back.  Plain
     requests get the hello, so the harness's HTTP readiness probe works."""
@@ -38,6 +42,26 @@ def ws_echo(environ, start_response):
     for message in ws:
         ws.send(message)
     return []
+
+
+def faults(environ, start_response):
+    """``/hang`` blocks until released, anything else is ``ws_echo``."""
+    if environ.get("PATH_INFO") == "/hang":
+        return hang(environ, start_response)
+    return ws_echo(environ, start_response)
+
+
+def hang(environ, start_response):
+    """An app call that blocks for ever -- a database that never answers
+    -- until the harness releases it: it connects to the harness's Unix
+    socket (``BENCH_HANG_SOCKET``) and waits for that connection to end,
+    which also happens when the harness exits, so no call outlives it."""
+    with socket.socket(socket.AF_UNIX) as gate:
+        gate.connect(os.environ["BENCH_HANG_SOCKET"])
+        gate.recv(1)
+    start_response("200 OK", [("Content-Type", "text/plain"),
+                              ("Content-Length", "8")])
+    return [b"released"]
 
 
 ASGI_HEADERS = [(name.lower().encode(), value.encode())

@@ -3,7 +3,8 @@
 A host this interpreter can never have (gunicorn's HTTP/2 before 3.10)
 is ``unavailable`` here, whatever is installed; one that tox does not
 build on this interpreter (uWSGI and mod_wsgi are compiled on 2.7, 3.6,
-3.11 and 3.13 only, to keep CI short) is ``not-run``, saying so.  Any
+3.11 and 3.13 only, to keep CI short; the ASGI servers are installed on
+3.9, 3.11 and 3.13) is ``not-run``, saying so.  Any
 other missing server is ``not-run`` locally and a failure in CI
 (``WSGI_NG_REQUIRE_SERVERS=1``), where everything must run.
 """
@@ -12,10 +13,13 @@ import os
 
 from compat_matrix.cells import NOT_RUN, UNAVAILABLE
 from wsgi_ng.hosting.requirements import INSTALL, PYTHON
+from wsgi_ng.hosting.servers import ASGI
 
 #: Servers pip compiles per interpreter; tox says where with WSGI_NG_C_SERVERS.
 C_BUILT = ("uwsgi", "mod_wsgi", "mod_wsgi-h2", "mod_wsgi-embedded-h2")
 C_PYTHONS = "2.7, 3.6, 3.11 and 3.13"
+#: Where tox installs the ASGI servers (WSGI_NG_ASGI_SERVERS).
+ASGI_PYTHONS = "3.9, 3.11 and 3.13"
 
 
 def required():
@@ -44,4 +48,8 @@ def gate(server, folders=()):
             "WSGI_NG_C_SERVERS"):
         return Gate(NOT_RUN, "%s (tox builds it on %s only)" % (why, C_PYTHONS),
                     True)
+    if server.family == ASGI and why.kind == INSTALL and not os.environ.get(
+            "WSGI_NG_ASGI_SERVERS"):
+        return Gate(NOT_RUN, "%s (tox installs it on %s only)" % (
+            why, ASGI_PYTHONS), True)
     return Gate(NOT_RUN, str(why), False)

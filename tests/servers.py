@@ -10,13 +10,14 @@ sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                              os.pardir))  # after the installed wsgi_ng
 
 from compat_matrix.hostgate import gate  # noqa: E402
-from wsgi_ng.hosting import find  # noqa: E402
+from wsgi_ng.hosting import SERVERS, find  # noqa: E402
 
 
 def require(name, folders=()):
-    """Skip, or fail, unless the host or server *name* can run here (with
+    """Skip, or fail, unless the server or host *name* can run here (with
     an app from *folders*)."""
-    gated = gate(find(name).server, folders)
+    gated = gate(SERVERS[name] if name in SERVERS else find(name).server,
+                 folders)
     if gated is None:
         return
     if gated.fails_run():

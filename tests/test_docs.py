@@ -1,22 +1,27 @@
-"""docs/shims.rst's host tables say what the compatibility matrix found:
-they are generated from its committed results (``tox -e matrix`` makes
-and checks them after a fresh run; this checks a hand edit at once)."""
+"""The docs say what the code does: docs/spec.rst lists every environ key
+and feature name.  (docs/shims.rst's host tables are generated from the
+compatibility matrix's results: test_compat_matrix.py checks them.)"""
 import io
 import os
-import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.append(os.path.join(HERE, os.pardir))  # after the installed wsgi_ng
-
-from compat_matrix import render, results  # noqa: E402
 
 
-def test_the_host_tables_are_the_matrixs_results():
-    with io.open(os.path.join(HERE, os.pardir, "docs", "shims.rst"),
+def spec_table(title):
+    """The first column of the table under the spec's section *title*."""
+    with io.open(os.path.join(HERE, os.pardir, "docs", "spec.rst"),
                  encoding="utf-8") as handle:
         text = handle.read()
-    committed = results.read_all(results.COMMITTED)
-    assert committed, "no committed results in compat_matrix/results"
-    assert render.shims_tables(committed) in text, (
-        "docs/shims.rst's tables differ from the matrix: tox -e matrix -- "
-        "--write")
+    lines = text[text.index("\n%s\n" % title):].splitlines()
+    borders = [i for i, line in enumerate(lines) if line.startswith("====")]
+    return set(line.split()[0].strip("`") for line in
+               lines[borders[1] + 1:borders[2]] if line and not line[0].isspace())
+
+
+def test_the_spec_lists_every_environ_key_and_feature():
+    from wsgi_ng import keys
+    names = set(value for name, value in vars(keys).items()
+                if name.isupper() and isinstance(value, str))
+    environ_keys = set(name for name in names if name.startswith(("ng.", "wsgi.")))
+    assert spec_table("Environ keys") == environ_keys
+    assert spec_table("Feature names") == set(keys.ALL_FEATURES)

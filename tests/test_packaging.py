@@ -30,3 +30,18 @@ def test_public_api():
     assert issubclass(wsgi_ng.MessageTooBig, wsgi_ng.RemoteProtocolError)
     assert issubclass(wsgi_ng.HeaderError, wsgi_ng.LocalProtocolError)
     assert issubclass(wsgi_ng.LocalProtocolError, wsgi_ng.WsgiNgError)
+
+
+def test_the_asgi_extra_brings_what_the_bridges_import(installed_metadata):
+    """wsgi_ng.adapters.asgi runs requests through wsgi_ng.server, whose
+    package imports h11 and h2: ``pip install wsgi-ng[asgi]`` has them."""
+    if installed_metadata.endswith(".dist-info"):
+        metadata = read(installed_metadata, "METADATA")
+        assert "Provides-Extra: asgi" in metadata.splitlines()
+        asgi = [line for line in metadata.splitlines()  # 'asgi' on 2.7
+                if line.startswith("Requires-Dist:") and
+                line.replace("'", '"').endswith('extra == "asgi"')]
+    else:  # an egg-info: requires.txt, by section
+        sections = read(installed_metadata, "requires.txt").split("\n[")
+        asgi = [section for section in sections if section.startswith("asgi")]
+    assert [name for name in ("h11", "h2") if name not in " ".join(asgi)] == []

@@ -30,6 +30,7 @@ import posixpath
 from wsgi_ng import keys
 from wsgi_ng._compat import is_native
 from wsgi_ng.errors import HeaderError, StateError
+from wsgi_ng.lifecycle import Disconnected
 from wsgi_ng.validate import clean_header, clean_headers
 
 #: ``as=`` values browsers need to use a preload, by file extension.
@@ -84,13 +85,14 @@ class RequestContext(object):
     only in a chunked body, so a ``Content-Length`` rules them out -- or is
     dropped when the app asked for trailers before its headers went out.
     ``websocket``: the session object when this request is a handshake the
-    host can accept.  Callables left as ``None`` are capabilities the host
-    lacks; the spec's fallbacks take over.
+    host can accept.  ``disconnected``: the ``Disconnected`` the host sets
+    when the client goes, when it watches for that.  Callables left as
+    ``None`` are capabilities the host lacks; the spec's fallbacks take over.
     """
 
     def __init__(self, push=None, early_hints=None, trailers=False,
                  websocket=None, full_duplex=False,
-                 trailers_need_chunking=False):
+                 trailers_need_chunking=False, disconnected=None):
         self._push = push
         self._early_hints = early_hints
         self._trailers_possible = bool(trailers)
@@ -108,6 +110,10 @@ class RequestContext(object):
             features.add(keys.FEATURE_WEBSOCKET)
         if full_duplex:
             features.add(keys.FEATURE_FULL_DUPLEX)
+        if disconnected is not None:
+            features.add(keys.FEATURE_DISCONNECT)
+        #: ``ng.disconnected``; without the feature only set by ``gone()``.
+        self.disconnected = disconnected or Disconnected()
         self.features = frozenset(features)
         self.headers_sent = False
         self.body_ended = False
@@ -127,6 +133,7 @@ class RequestContext(object):
         environ[keys.PUSH] = self.push
         environ[keys.EARLY_HINTS] = self.early_hints
         environ[keys.SEND_TRAILERS] = self.send_trailers
+        environ[keys.DISCONNECTED] = self.disconnected
         environ[keys.ALIAS_EARLY_HINTS] = self.early_hints
         environ[keys.ALIAS_SEND_TRAILERS] = self.send_trailers
         if self.websocket is not None:
@@ -224,6 +231,10 @@ class RequestContext(object):
             return headers
         # trailers promised before the headers: chunk the body instead
         return [(n, v) for n, v in headers if n.lower() != "content-length"]
+
+    def gone(self):
+        """The host found out the client has gone (e.g. a write failed)."""
+        self.disconnected.set()
 
     def end_body(self):
         """Mark the body complete; later ``send_trailers`` calls return

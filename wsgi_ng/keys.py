@@ -10,6 +10,7 @@ WEBSOCKET = "ng.websocket"
 PUSH = "ng.push"
 EARLY_HINTS = "ng.early_hints"
 SEND_TRAILERS = "ng.send_trailers"
+DISCONNECTED = "ng.disconnected"
 
 #: The interface version a host implementing this spec sets in ``ng.version``.
 SPEC_VERSION = (1, 0)
@@ -30,9 +31,10 @@ FEATURE_PUSH = "push"
 FEATURE_EARLY_HINTS = "early_hints"
 FEATURE_TRAILERS = "trailers"
 FEATURE_FULL_DUPLEX = "full_duplex"
+FEATURE_DISCONNECT = "disconnect"
 ALL_FEATURES = frozenset([
     FEATURE_WEBSOCKET, FEATURE_PUSH, FEATURE_EARLY_HINTS,
-    FEATURE_TRAILERS, FEATURE_FULL_DUPLEX,
+    FEATURE_TRAILERS, FEATURE_FULL_DUPLEX, FEATURE_DISCONNECT,
 ])
 
 # What ``ng.push`` returns: how the hint was delivered.

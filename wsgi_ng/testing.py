@@ -32,12 +32,15 @@ from wsgi_ng.websocket import (
     finish_session, refuse_body,
 )
 
+#: Every capability an in-process client can offer: it never leaves, so it
+#: has no ``disconnect`` to report.
+_EVERY_FEATURE = keys.ALL_FEATURES - frozenset([keys.FEATURE_DISCONNECT])
 #: Named host profiles: keyword arguments for ``Client``.
 PROFILES = {
     # HTTP/2 as browsers use it: Chrome, Firefox and curl turn push off.
     "h2": {"http_version": "2"},
     # HTTP/2 with a client that accepts pushes: every capability.
-    "h2-push": {"http_version": "2", "features": keys.ALL_FEATURES},
+    "h2-push": {"http_version": "2", "features": _EVERY_FEATURE},
     # An HTTP/1.1 host with WebSocket, 103 and TE-gated trailers.
     "h1": {"http_version": "1.1"},
     # A plain WSGI server seen through the shim: only a socket to take over.
@@ -56,14 +59,14 @@ DESCRIPTIONS = {
 }
 #: What each protocol can offer at most ...
 _POSSIBLE_FEATURES = {
-    "2": keys.ALL_FEATURES,
+    "2": _EVERY_FEATURE,
     "1.1": frozenset([keys.FEATURE_WEBSOCKET, keys.FEATURE_EARLY_HINTS,
                       keys.FEATURE_TRAILERS]),
 }
 #: ... and what a client gets by default: HTTP/2 as browsers speak it,
 #: with push turned off (SETTINGS_ENABLE_PUSH = 0).
 _DEFAULT_FEATURES = {
-    "2": keys.ALL_FEATURES - frozenset([keys.FEATURE_PUSH]),
+    "2": _EVERY_FEATURE - frozenset([keys.FEATURE_PUSH]),
     "1.1": _POSSIBLE_FEATURES["1.1"],
 }
 
@@ -229,6 +232,9 @@ class Client(Methods):
         self.http_version = http_version
         self.features = frozenset(_DEFAULT_FEATURES[http_version]
                                   if features is None else features)
+        if keys.FEATURE_DISCONNECT in self.features:
+            raise ValueError("the test client cannot offer disconnect: its "
+                             "client never leaves")
         unknown = self.features - _POSSIBLE_FEATURES[http_version]
         if unknown:
             raise ValueError("HTTP/%s cannot offer %s" % (

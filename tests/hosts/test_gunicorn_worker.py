@@ -27,8 +27,8 @@ def test_http2_and_websocket_under_gunicorn_workers():
         server.process.send_signal(signal.SIGTERM)
         wait_bounded(server.process, WAIT)
         assert server.process.returncode == 0
-    assert report == {"features": ["early_hints", "full_duplex", "push",
-                                   "trailers"], "protocol": "HTTP/2"}
+    assert report == {"features": ["disconnect", "early_hints", "full_duplex",
+                                   "push", "trailers"], "protocol": "HTTP/2"}
     assert page.header("x-push") == "push" and page.trailers == [("x-trailer", "1")]
     assert echoed == u"through gunicorn"
     assert "Traceback" not in server.final_output, server.final_output

@@ -226,7 +226,8 @@ def test_curl_gets_http2_by_prior_knowledge_and_by_upgrade(mode):
     report = json.loads(out)
     assert report["protocol"] == "HTTP/2" and report["query"] == "x=1"
     # curl turns push off (SETTINGS_ENABLE_PUSH = 0), as browsers do
-    assert report["features"] == ["early_hints", "full_duplex", "trailers"]
+    assert report["features"] == ["disconnect", "early_hints", "full_duplex",
+                                  "trailers"]
 
 
 logging.getLogger("wsgi_ng").setLevel(logging.DEBUG)

@@ -142,36 +142,25 @@ def test_websocket_over_http2_extended_connect():
         h2 = H2Client(connect(server), server.url)
         assert h2.get("/info").status == 200  # settings have arrived
         assert h2.remote_settings.enable_connect_protocol == 1
-        stream = h2.request("CONNECT", "/ws", [
-            ("sec-websocket-version", "13"), ("sec-websocket-protocol", "echo")],
-            body=False, extra=[(":protocol", "websocket")])
+        stream = h2.websocket("/ws", [("sec-websocket-protocol", "echo")])
         exchange = h2.exchanges[stream]
-        while exchange.headers is None:
-            h2.receive_once()
         assert exchange.status == 200
         assert exchange.header("sec-websocket-protocol") == "echo"
         ws = Connection(ConnectionType.CLIENT)
         big = os.urandom(1024 * 1024)
         h2.send(stream, ws.send(TextMessage(data=u"h\u00e9llo")) +
                 ws.send(BytesMessage(data=big)))
-        received, parts = [], []
-        while len(received) < 2:
-            h2.receive_once()
-            ws.receive_data(exchange.body)
-            del exchange.data[:]
-            for event in ws.events():  # wsproto hands out partial messages
-                parts.append(event.data)
-                if event.message_finished:
-                    received.append(parts[0][:0].join(parts))
-                    parts = []
-        assert received == [u"h\u00e9llo", big]
+        # wsproto hands out partial messages
+        events = h2.websocket_events(stream, ws, lambda events: sum(
+            e.message_finished for e in events) == 2)
+        text = u"".join(e.data for e in events if isinstance(e, TextMessage))
+        data = b"".join(bytes(e.data) for e in events
+                        if isinstance(e, BytesMessage))
+        assert (text, data) == (u"h\u00e9llo", big)
         h2.send(stream, ws.send(CloseConnection(code=4000, reason=u"bye")))
-        closes = []
-        while not closes:
-            h2.receive_once()
-            ws.receive_data(exchange.body)
-            del exchange.data[:]
-            closes = [e for e in ws.events() if isinstance(e, CloseConnection)]
+        closes = [e for e in h2.websocket_events(stream, ws, lambda events: any(
+            isinstance(e, CloseConnection) for e in events))
+            if isinstance(e, CloseConnection)]
         assert closes[0].code == 4000
         assert h2.get("/info").status == 200  # the connection goes on
         h2.close()

@@ -10,11 +10,14 @@ does.  Multi-process wsgi-ng is this, not a process manager of our own.
 from __future__ import absolute_import
 
 import logging
+import sys
 import threading
 
+from gunicorn.arbiter import Arbiter
 from gunicorn.workers.base import Worker as _BaseWorker
 
 from wsgi_ng._compat import socket_object
+from wsgi_ng.lifecycle import LifespanError
 from wsgi_ng.server import Config, Server, tls_context
 
 
@@ -50,7 +53,9 @@ class Worker(_BaseWorker):
                                      name="wsgi-ng-heartbeat")
         heartbeat.start()
         try:
-            self.server.serve_forever()
+            self.server.serve_forever()  # runs the app's ng_lifespan
+        except LifespanError:  # gunicorn halts: "Worker failed to boot"
+            sys.exit(Arbiter.WORKER_BOOT_ERROR)
         finally:
             stopped.set()
             heartbeat.join()

@@ -145,6 +145,27 @@ class H2Client(object):
             self.receive_once()
         return exchange
 
+    def websocket(self, path, headers=()):
+        """Open a WebSocket by extended CONNECT (RFC 8441); the stream id
+        once the response head has come."""
+        stream_id = self.request("CONNECT", path, [
+            ("sec-websocket-version", "13")] + list(headers), body=False,
+            extra=[(":protocol", "websocket")])
+        while self.exchanges[stream_id].headers is None:
+            self.receive_once()
+        return stream_id
+
+    def websocket_events(self, stream_id, ws, done):
+        """Receive on a WebSocket stream into the wsproto connection *ws*
+        until ``done(events)`` says so; the events, in order."""
+        exchange, events = self.exchanges[stream_id], []
+        while not done(events):
+            self.receive_once()
+            ws.receive_data(exchange.body)
+            del exchange.data[:]
+            events.extend(ws.events())
+        return events
+
     def close(self):
         self.conn.close_connection()
         self.flush()
@@ -164,12 +185,8 @@ class H2WebSocket(object):
 
     def __init__(self, h2, path, headers=()):
         self.h2 = h2
-        self.stream = h2.request(
-            "CONNECT", path, [("sec-websocket-version", "13")] + list(headers),
-            body=False, extra=[(":protocol", "websocket")])
+        self.stream = h2.websocket(path, headers)
         self.exchange = h2.exchanges[self.stream]
-        while self.exchange.headers is None:
-            h2.receive_once()
         self.status = self.exchange.status
         self.ws = Connection(ConnectionType.CLIENT)
         self.events = []

@@ -15,11 +15,12 @@ import sys
 
 from wsgi_ng.hosting.process import LISTEN_FD
 from wsgi_ng.hosting.requirements import (
-    ApacheCanReach, Missing, Module, Program, Python,
+    BIN, ApacheCanReach, Missing, Module, Program, Python,
 )
 
-#: What the entry must give a server of each family.
-WSGI_NG, WSGI = "wsgi-ng", "wsgi"
+#: What the entry must give a server of each family (an ASGI server: an
+#: ASGI app, ``to_asgi`` for a wsgi-ng one).
+WSGI_NG, WSGI, ASGI = "wsgi-ng", "wsgi", "asgi"
 
 #: Everything a command line is made from: the entry's module and
 #: attribute, the folders it imports from, the port (servers that bind
@@ -135,6 +136,32 @@ def mod_wsgi(*options):
     return argv
 
 
+def uvicorn(http):
+    def argv(launch):
+        return [sys.executable, "-m", "uvicorn", "--fd", str(LISTEN_FD),
+                "--http", http, "--log-level", "info",
+                "%s:%s" % (launch.module, launch.attribute)]
+    return argv
+
+
+def hypercorn(launch):
+    return [sys.executable, "-m", "hypercorn", "--bind", "fd://%d" % LISTEN_FD,
+            "--log-level", "info", "--graceful-timeout", "2",
+            "%s:%s" % (launch.module, launch.attribute)]
+
+
+def daphne(launch):
+    return [os.path.join(BIN, "daphne"), "--fd", str(LISTEN_FD), "-v", "1",
+            "%s:%s" % (launch.module, launch.attribute)]
+
+
+def granian(launch):
+    """granian cannot adopt a socket: it binds the port chosen for it."""
+    return [sys.executable, "-m", "granian", "--interface", "asgi", "--host",
+            "127.0.0.1", "--port", str(launch.port), "--log-level", "info",
+            "%s:%s" % (launch.module, launch.attribute)]
+
+
 GUNICORN = Module("gunicorn")
 GUNICORN_H2 = Module("gunicorn", minimum=(25, 0))
 APACHE = (MOD_WSGI, ApacheCanReach())
@@ -185,6 +212,23 @@ def _servers():
                  "--http2 --embedded-mode",
                  mod_wsgi("--http2", "--embedded-mode"), APACHE,
                  own_port=True, measurable=False)
+    # gunicorn's threads with two pre-forked workers (each runs its own
+    # lifespan: from_asgi's tests)
+    yield Server("gunicorn-gthread-2", WSGI, "gunicorn -k gthread --threads 4, "
+                 "two workers", gunicorn("gthread", threads=4, workers=2),
+                 [GUNICORN])
+    # ASGI servers, for to_asgi (Python 3 only)
+    yield Server("uvicorn-h11", ASGI, "uvicorn --http h11", uvicorn("h11"),
+                 [Module("uvicorn")])
+    yield Server("uvicorn-httptools", ASGI, "uvicorn --http httptools",
+                 uvicorn("httptools"), [Module("uvicorn"), Module("httptools")])
+    yield Server("hypercorn", ASGI, "hypercorn", hypercorn,
+                 [Module("hypercorn")])
+    yield Server("daphne", ASGI, "daphne", daphne, [Module("daphne")])
+    # granian, like Apache, runs without coverage's measuring (as the
+    # tests have always run it)
+    yield Server("granian", ASGI, "granian --interface asgi", granian,
+                 [Module("granian")], own_port=True, measurable=False)
 
 
 #: Every server, by name, in the order tables list them.

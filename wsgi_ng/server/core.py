@@ -1,40 +1,111 @@
-"""The reference server: listening sockets, the accept loop, and the choice
-of protocol for each connection.
+"""The reference server: listening sockets, the event loop, shutdown.
 
-One port speaks everything: on TLS, ALPN picks ``h2`` or ``http/1.1``; on
-cleartext, a connection that opens with the HTTP/2 preface is HTTP/2 (prior
-knowledge), anything else is HTTP/1.1, which may still switch to HTTP/2
-(``Upgrade: h2c``) or to a WebSocket.
+Every connection spends its waits in one poller (``poller.py``): while its
+request head arrives, while it sits idle between keep-alive requests,
+between HTTP/2 frames, while its close lingers.  The poller runs as a task
+of the request pool, the *poll task*: whichever pool thread runs it waits
+for sockets, reads what arrived, and queues the work that became ready --
+a complete request, HTTP/2 streams -- *ahead of the next poll task*.  So
+the same thread goes on to run that work inline, with no hand-off to
+another thread, and polls again afterwards.  When the work blocks (a
+database, a slow upload), the poll task waits in the queue, and the pool's
+watcher notices queued work making no progress within ``pool.STALL``
+seconds and wakes another thread, which takes the loop over: leader and
+followers, with the hand-off paid only by calls that block.
+
+The main thread only waits for a signal to stop.
 """
-import errno
+import fcntl
 import logging
 import os
 import select
+import signal
 import socket
 import ssl
 import threading
 import time
 
 from wsgi_ng._compat import Condition, monotonic, socket_from_fd
+from wsgi_ng.lifecycle import Lifespan
 from wsgi_ng.server.apps import prepare_app
+from wsgi_ng.server.arrival import Listener
 from wsgi_ng.server.config import Config
-from wsgi_ng.server.environ import base_environ
-from wsgi_ng.server.http1 import PARK, HTTP1Connection, Upgrade
 from wsgi_ng.server.http2 import HTTP2Connection
-from wsgi_ng.server.parking import Parking
+from wsgi_ng.server.poller import Poller
 from wsgi_ng.server.pool import ThreadPool
+from wsgi_ng.server.shedding import Tally
+from wsgi_ng.server.slow import SlowCalls
 from wsgi_ng.server.sockio import LINGER, Lingering
+from wsgi_ng.server.wire import wire_class
 from wsgi_ng.startup import parse_bind
 
 log = logging.getLogger("wsgi_ng.server")
 access_log = logging.getLogger("wsgi_ng.access")
 
-PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-#: Its first line: a connection opening with it is HTTP/2, and a wrong
-#: preface after it is answered as HTTP/2 (GOAWAY), never parsed as HTTP/1.
-PREFACE_LINE = PREFACE[:16]
-#: Seconds a busy process waits at most before accepting (accept_delay).
-_MAX_ACCEPT_DELAY = 0.01
+
+class _SignalWakeup(object):
+    """Wake the main thread's wait when a signal arrives.  The kernel may
+    deliver SIGTERM to any thread -- the poller's, say -- and Python runs
+    its handler in the main thread only when that thread wakes: waiting in
+    ``select`` for ever, it never did (seen: a server that ignored
+    SIGTERM).  ``signal.set_wakeup_fd`` makes the signal write to the stop
+    pipe; where it cannot be had (not the main thread, or someone else's
+    wakeup fd is set) the wait looks up every ``timeout`` seconds."""
+
+    def __init__(self, fd):
+        self.timeout, self._old = _SIGNAL_LOOK, None
+        try:
+            old = signal.set_wakeup_fd(fd)
+        except ValueError:  # not the main thread
+            return
+        if old != -1:  # someone else's: leave it
+            signal.set_wakeup_fd(old)
+            return
+        self.timeout, self._old = None, old
+
+    def restore(self):
+        if self._old is not None:
+            signal.set_wakeup_fd(self._old)
+
+
+def _nonblocking(fd):
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) |
+                os.O_NONBLOCK)
+
+
+#: Seconds between two looks for a signal where it cannot wake the wait.
+_SIGNAL_LOOK = 0.2
+#: Seconds between two looks at ``stop_now`` while draining.
+_LOOK = 0.2
+
+
+def raise_open_files_limit(wanted):
+    """Raise the open-files limit to its hard limit (each connection and
+    WebSocket session is a descriptor) and say so; warn when even that is
+    below *wanted*."""
+    try:
+        import resource
+    except ImportError:  # not Unix
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, wanted)
+    if soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            log.info("open files limit raised from %d to %d", soft, target)
+            soft = target
+        except (ValueError, OSError) as error:
+            log.info("open files limit stays %d: %s", soft, error)
+    if soft < wanted:
+        log.warning("open files limit %d is below max_connections + "
+                    "max_websockets (%d): raise it (ulimit -n) or lower them",
+                    soft, wanted)
+
+
+def _sheddable(task):
+    """Queued work the server can answer 503 for (the others, the event
+    loop among them, always run)."""
+    return hasattr(getattr(task, "__self__", None), "shed")
 
 
 def listen(host, port, backlog=1024):
@@ -67,230 +138,289 @@ class Server(object):
     def __init__(self, app, binds=(), fds=(), sockets=(), ng=None, config=None,
                  tls=None):
         self.config = config or Config()
+        self.wire_class = wire_class(self.config.http1_parser)
         self.app = prepare_app(app, ng, self.config.max_body_size)
+        self.lifespan = Lifespan(app)  # the spec's ng_lifespan, if any
         self.tls = tls
-        self.listeners = list(sockets)
-        self.listeners += [listen(*parse_bind(bind)) for bind in binds]
-        self.listeners += [socket_from_fd(fd) for fd in fds]
-        if not self.listeners:
-            self.listeners.append(listen("127.0.0.1", 8000))
-        # App calls (HTTP/1.1 requests, HTTP/2 streams) run on this pool;
-        # past its cap they queue.  A WebSocket session and an HTTP/2
-        # connection's reader detach from it: they hold their thread for
-        # long and must never starve requests.
+        listeners = list(sockets)
+        listeners += [listen(*parse_bind(bind)) for bind in binds]
+        listeners += [socket_from_fd(fd) for fd in fds]
+        if not listeners:
+            listeners.append(listen("127.0.0.1", 8000))
+        self.listeners = [Listener(self, sock) for sock in listeners]
+        # App calls (HTTP/1.1 requests, HTTP/2 streams) and the poll task
+        # run on this pool; past its cap they queue.  A WebSocket session
+        # and a TLS HTTP/2 connection's reader detach from it: they hold
+        # their thread for long and must never starve requests.
         self.request_pool = ThreadPool(self.config.threads, "wsgi-ng")
-        self.parking = Parking(self._resume, self._close)
+        self.poller = Poller()
         self.stopping = False
-        self._open = 0  # connections accepted and not yet closed
-        self._live = set()  # the connection handlers running on a thread
-        self._live_lock = Condition(threading.Lock())
-        self._wake_r, self._wake_w = os.pipe()
+        self._connections = set()  # open: waiting, serving or lingering
+        self._sessions = 0  # WebSocket sessions, over either protocol
+        self._http1_sessions = 0  # ... of which HTTP/1.1 connections
+        self._refusing = 0  # connections over the limit being answered 503
+        self.slow_calls = SlowCalls(self.config.slow_request_time)
+        self.tallies = dict(
+            connections=Tally("max_connections=%d" % self.config.max_connections),
+            websockets=Tally("max_websockets=%d" % self.config.max_websockets),
+            queue=Tally("max_queue_time=%gs (every thread busy)"
+                        % self.config.max_queue_time))
+        self._lock = Condition(threading.Lock())
+        self._stop_r, self._stop_w = os.pipe()
+        for fd in (self._stop_r, self._stop_w):
+            _nonblocking(fd)
+        self._at_once = False  # stop_now(): no more waiting
+        self._looping = True  # the poll task goes on
         self._stopped = threading.Event()
 
     @property
     def addresses(self):
-        return [sock.getsockname()[:2] for sock in self.listeners]
+        return [listener.local[:2] for listener in self.listeners]
+
+    @property
+    def open_connections(self):
+        """HTTP connections open (WebSocket sessions over HTTP/1.1 count
+        apart, against ``max_websockets``)."""
+        return len(self._connections) - self._http1_sessions
 
     def serve_forever(self):
+        try:
+            self.lifespan.start()  # raises LifespanError: nothing is served
+        except Exception:
+            self._release()
+            raise
+        raise_open_files_limit(self.config.max_connections +
+                               self.config.max_websockets)
         for host, port in self.addresses:
-            log.info("wsgi-ng serving on %s://%s:%d", "https" if self.tls else
-                     "http", "[%s]" % host if ":" in host else host, port)
+            log.info("wsgi-ng serving on %s://%s:%d (HTTP/1.1 parser: %s)",
+                     "https" if self.tls else "http",
+                     "[%s]" % host if ":" in host else host, port,
+                     self.wire_class.name)
+        for listener in self.listeners:
+            self.poller.wait(listener)
+        self.request_pool.submit_urgent(self._poll)
+        wakeup = _SignalWakeup(self._stop_w)
         try:
             while not self.stopping:
                 try:
-                    ready, _, _ = select.select(self.listeners + [self._wake_r],
-                                                [], [])
-                except (select.error, OSError) as error:
-                    if error.args[0] == errno.EINTR:  # Python 2: a signal
-                        continue
-                    raise
-                for listener in ready:
-                    if listener is not self._wake_r:
-                        self.accept(listener)
+                    select.select([self._stop_r], [], [], wakeup.timeout)
+                    os.read(self._stop_r, 4096)
+                except (select.error, OSError):  # EINTR, EAGAIN
+                    pass
         finally:
-            for listener in self.listeners:
-                listener.close()
+            wakeup.restore()
             self._drain()
-            os.close(self._wake_r)
-            os.close(self._wake_w)
-            self._stopped.set()
+            self.lifespan.stop()
+            self._release()
 
-    def accept(self, listener):
-        if self.config.accept_delay and self._open:
-            # every process sharing the socket woke for this connection:
-            # the one with fewest open connections should take it
-            time.sleep(min(_MAX_ACCEPT_DELAY,
-                           self._open * self.config.accept_delay))
-        try:
-            sock, peer = listener.accept()
-        except socket.error as error:  # e.g. EMFILE: log, keep serving
-            if error.args[0] not in (errno.EAGAIN, errno.ECONNABORTED):
-                log.warning("accept failed: %s", error)
-                time.sleep(0.1)  # out of descriptors: give threads a moment
-            return
-        with self._live_lock:
-            full = self._open >= self.config.max_connections
-            if not full:
-                self._open += 1
-        if full:
-            log.warning("max_connections=%d reached; connection from %s "
-                        "closed", self.config.max_connections, peer[0])
-            sock.close()
-            return
-        if not self.request_pool.submit(self.serve_connection, sock, peer,
-                                        listener.getsockname()):
-            self._close_sockets(sock, sock)  # shutting down
+    def _release(self):
+        """Close what the server holds, and say it stopped."""
+        for listener in self.listeners:
+            listener.sock.close()
+        self.poller.close()
+        os.close(self._stop_r)
+        os.close(self._stop_w)
+        self._stopped.set()
 
     def shutdown(self):
         """Stop accepting; in-flight requests get ``graceful_timeout``.
         Safe to call from a signal handler or another thread."""
         self.stopping = True
         try:
-            os.write(self._wake_w, b"x")
-        except OSError:
+            os.write(self._stop_w, b"x")
+        except OSError:  # stopped already
             pass
 
-    def _drain(self):
-        """Graceful shutdown: idle connections close, HTTP/2 clients get a
-        GOAWAY, WebSocket sessions are closed with 1001, in-flight requests
-        get ``graceful_timeout`` seconds; then what is left is cut off."""
-        deadline = monotonic() + self.config.graceful_timeout
-        self.parking.close()
-        for handler in self._handlers():  # all at once: a WebSocket's
-            stopper = threading.Thread(target=handler.stop)  # close may wait
-            stopper.daemon = True
-            stopper.start()
-        if not self._wait_for_handlers(deadline):
-            log.warning("graceful_timeout=%gs over; closing %d connections",
-                        self.config.graceful_timeout, len(self._handlers()))
-            for handler in self._handlers():
-                handler.kill()
-            self._wait_for_handlers(monotonic() + 1.0)
-        self.request_pool.shutdown(1.0)
-
-    def _wait_for_handlers(self, deadline):
-        with self._live_lock:
-            return self._live_lock.wait_for(lambda: not self._live,
-                                            deadline - monotonic())
-
-    def _handlers(self):
-        with self._live_lock:
-            return list(self._live)
-
-    def _run_handler(self, handler, *args):
-        with self._live_lock:
-            self._live.add(handler)
-        try:
-            if self.stopping:
-                return None
-            return handler.run(*args)
-        finally:
-            with self._live_lock:
-                self._live.discard(handler)
-                self._live_lock.notify_all()
+    def stop_now(self):
+        """Stop without waiting for anything in flight (a second signal)."""
+        self._at_once = True
+        self.shutdown()
 
     def wait_stopped(self, timeout):
         return self._stopped.wait(timeout)
 
-    # -- one connection (a pool thread) ---------------------------------------
-    def serve_connection(self, sock, peer, local):
-        raw, handler = sock, None
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            scheme, protocol, initial = "http", None, b""
-            if self.tls is not None:
-                sock.settimeout(self.config.header_timeout)
-                sock = self.tls.wrap_socket(sock, server_side=True)
-                scheme, protocol = "https", sock.selected_alpn_protocol()
-            if protocol is None:
-                initial = self.sniff(sock)
-                if initial is None:
-                    return
-                if initial.startswith(PREFACE_LINE):
-                    protocol = "h2"
-            environ = base_environ(local[0], local[1], scheme)
-            if protocol == "h2":
-                handler = HTTP2Connection(self, sock, peer, environ, initial)
-            else:
-                handler = HTTP1Connection(self, sock, peer, environ, initial)
-            handler.raw = raw
-        except (socket.error, ssl.SSLError) as error:
-            log.debug("connection from %s ended: %s", peer[0], error)
-        finally:
-            if handler is None:
-                self._close_sockets(sock, raw)
-        if handler is not None:
-            self._serve(handler)
-
-    def _resume(self, handler):
-        """The parked *handler*'s next request is arriving (on the parking
-        thread); for a lingering close, more bytes to throw away."""
-        if isinstance(handler, Lingering):
-            remaining = handler.deadline - monotonic()
-            if handler.discard() or remaining <= 0:
-                self._close(handler)
-            else:
-                self.parking.park(handler, remaining)
+    # -- the event loop (a pool thread) -----------------------------------
+    def _poll(self):
+        """One turn of the loop (see the module's doc)."""
+        if not self._looping:
             return
-        if not self.request_pool.submit(self._serve, handler, True):
-            self._close(handler)  # shutting down
+        waited = self.request_pool.oldest_wait()  # queued work expires in
+        timeout = None if waited is None else max(  # max_queue_time
+            0.0, self.config.max_queue_time - waited)
+        with self.request_pool.waiting:  # another thread may take work
+            ready, expired = self.poller.poll(timeout)
+        for waiter in expired:
+            self._run(waiter.on_expired)
+        tasks = [self._run(waiter.on_readable) for waiter in ready]
+        for task in tasks:
+            if task is not None:
+                self.request_pool.submit(task)
+        self._shed(self.request_pool.expire(self.config.max_queue_time,
+                                            _sheddable))
+        self.slow_calls.report()
+        self.request_pool.submit_urgent(self._poll)  # after them: the doc
 
-    def _serve(self, handler, resumed=False):
-        """Run *handler* until it closes, parks or switches to HTTP/2."""
+    def _shed(self, tasks):
+        """Work that waited past ``max_queue_time`` for a thread gets a 503
+        (a refused stream) instead."""
+        for fn, _ in tasks:
+            self.tallies["queue"].refused()
+            self._run(fn.__self__.shed)
+
+    def _run(self, handle):
+        """Run a waiter's handler; an error in it closes only its
+        connection."""
         try:
-            if isinstance(handler, HTTP2Connection):
-                self.request_pool.detach()  # the reader lives as long as it
-                self._run_handler(handler)
-            else:
-                outcome = self._run_handler(handler, resumed)
-                if outcome is PARK:
-                    self.parking.park(handler, self.config.keep_alive_timeout)
-                    return
-                if isinstance(outcome, Upgrade):
-                    self.request_pool.detach()
-                    upgraded = HTTP2Connection(
-                        self, handler.sock, handler.peer, handler.base_environ,
-                        upgrade=outcome)
-                    self._run_handler(upgraded)
-                    handler.linger = upgraded.linger
-        except (socket.error, ssl.SSLError) as error:
-            log.debug("connection from %s ended: %s", handler.peer[0], error)
-        self._close(handler)
+            return handle()
+        except Exception:
+            waiter = handle.__self__
+            log.exception("error handling the connection from %s",
+                          getattr(waiter, "peer", ("?",))[0])
+            if waiter in self._connections:
+                self.close(waiter)
+            return None
 
-    def _close(self, handler):
-        """Close *handler*'s connection; lingering (see ``Lingering``) when
-        the server answered and the client may still be sending."""
-        if getattr(handler, "linger", False):
-            lingering = Lingering(handler)
-            lingering.deadline = monotonic() + LINGER
-            self.parking.park(lingering, LINGER)  # closed at once if stopped
+    # -- connections ------------------------------------------------------
+    def admit(self, sock, peer):
+        """True for a new connection under ``max_connections``; False for
+        one to answer with a 503 (see ``arrival.Refuser``); None when even
+        that is too much (a tenth of the limit is being refused already):
+        it is closed."""
+        with self._lock:
+            if self.open_connections < self.config.max_connections:
+                return True
+            if self._refusing < max(10, self.config.max_connections // 10):
+                self._refusing += 1
+                return False
+        self.tallies["connections"].refused()
+        sock.close()
+        return None
+
+    def refused(self, refuser):
+        """A refused connection was answered (or its handshake failed:
+        None); it closes."""
+        self.tallies["connections"].refused()
+        with self._lock:
+            self._refusing -= 1
+        if refuser is not None:
+            self.close(refuser)
+
+    def session_room(self):
+        """Whether another WebSocket session fits (``max_websockets``);
+        counted as refused when not."""
+        if self._sessions < self.config.max_websockets:
+            return True
+        self.tallies["websockets"].refused()
+        return False
+
+    def session_began(self, http1):
+        with self._lock:
+            self._sessions += 1
+            self._http1_sessions += 1 if http1 else 0
+
+    def session_ended(self, http1):
+        with self._lock:
+            self._sessions -= 1
+            self._http1_sessions -= 1 if http1 else 0
+
+    def begin(self, connection, replacing=None):
+        """*connection* takes over (from the arrival *replacing* it);
+        returns the task that starts it, or None."""
+        with self._lock:
+            self._connections.discard(replacing)
+            self._connections.add(connection)
+        return connection.start()
+
+    def upgrade(self, connection, upgrade):
+        """*connection* switched to HTTP/2 (``Upgrade: h2c``): its request
+        is answered as stream 1 (a pool thread)."""
+        upgraded = HTTP2Connection(self, connection.sock, connection.peer,
+                                   connection.base_environ, upgrade=upgrade)
+        upgraded.raw = connection.raw
+        task = self.begin(upgraded, replacing=connection)
+        if task is not None:
+            task()
+
+    def watch(self, waiter):
+        """*waiter* waits in the poller until its socket is readable or its
+        ``deadline`` passes."""
+        with self._lock:
+            self._connections.add(waiter)
+        self.poller.wait(waiter, waiter.deadline)
+
+    def close(self, connection):
+        """Close *connection*; lingering (see ``Lingering``) when the server
+        answered and the client may still be sending."""
+        if getattr(connection, "linger", False):
+            lingering = Lingering(connection, monotonic() + LINGER)
+            with self._lock:
+                self._connections.discard(connection)
+            self.watch(lingering)
             return
-        self._close_sockets(handler.sock, handler.raw)
+        self.close_sockets(connection.sock, connection.raw)
+        with self._lock:
+            self._connections.discard(connection)
+            self._lock.notify_all()
 
-    def _close_sockets(self, sock, raw):
-        """Close a connection (a TLS wrapper, then the socket itself)."""
+    def close_sockets(self, sock, raw):
+        """Close a connection's sockets (a TLS wrapper, then the socket)."""
         for each in (sock, raw):
             try:
                 each.close()
             except socket.error:
                 pass
-        with self._live_lock:
-            self._open -= 1
 
-    def sniff(self, sock):
-        """The first bytes, enough to tell the HTTP/2 preface from HTTP/1;
-        None when the client sent nothing in time."""
-        sock.settimeout(self.config.header_timeout)
-        data = b""
-        try:
-            while len(data) < len(PREFACE) and PREFACE.startswith(data):
-                chunk = sock.recv(65536)
-                if not chunk:
-                    return None if not data else data
-                data += chunk
-        except socket.timeout:
-            return None
-        return data
+    # -- shutdown -----------------------------------------------------------
+    def _drain(self):
+        """Graceful shutdown: the listeners stop, idle connections close,
+        HTTP/2 clients get a GOAWAY, WebSocket sessions are closed with
+        1001, in-flight requests get ``graceful_timeout`` seconds; then what
+        is left is cut off."""
+        deadline = monotonic() + self.config.graceful_timeout
+        for listener in self.listeners:
+            listener.stop()
+        requests, sessions = self.slow_calls.count, self._sessions
+        if requests or sessions:
+            log.info("stopping: finishing %d request%s and %d WebSocket "
+                     "session%s, for at most %g s", requests,
+                     "" if requests == 1 else "s", sessions,
+                     "" if sessions == 1 else "s",
+                     self.config.graceful_timeout)
+        for connection in self._open():  # all at once: a WebSocket's
+            stopper = threading.Thread(target=connection.stop)  # close may
+            stopper.daemon = True  # wait for its peer
+            stopper.start()
+        if not self._wait_closed(deadline):
+            log.warning("%s; closing %d connections", "stopping at once"
+                        if self._at_once else "graceful_timeout=%gs over"
+                        % self.config.graceful_timeout, len(self._open()))
+            for connection in self._open():
+                connection.kill()
+            self._wait_closed(monotonic() + 1.0)
+        self._looping = False  # the poll task ends
+        self.poller.wake()
+        self.request_pool.shutdown(1.0)
+
+    def _open(self):
+        with self._lock:
+            return list(self._connections)
+
+    def _wait_closed(self, deadline):
+        """Wait until every connection closed, *deadline* passed or
+        ``stop_now`` was called (looked at every ``_LOOK`` seconds: it may
+        come from a signal handler, which must not take a lock)."""
+        while not self._at_once:
+            with self._lock:
+                if self._lock.wait_for(lambda: not self._connections,
+                                       min(_LOOK, deadline - monotonic())):
+                    return True
+            if monotonic() >= deadline:
+                return False
+        return not self._open()
+
+    @property
+    def sessions(self):
+        return self._sessions
 
     def access_log(self, environ, status, size):
         if not access_log.isEnabledFor(logging.INFO):

@@ -15,6 +15,7 @@ the session's frames travel as the stream's DATA.
 import collections
 import logging
 import socket
+import ssl
 import threading
 
 import h2.config
@@ -28,6 +29,7 @@ from wsgi_ng._compat import Condition, monotonic, to_bytes
 from wsgi_ng.errors import BadRequest, ConnectionClosed, Timeout
 from wsgi_ng.handshake import accept_response, extended_connect_offer
 from wsgi_ng.host import RequestContext
+from wsgi_ng.lifecycle import Disconnected
 from wsgi_ng.server.bodies import RequestBody
 from wsgi_ng.server.environ import request_environ
 from wsgi_ng.server.h2state import (
@@ -36,6 +38,7 @@ from wsgi_ng.server.h2state import (
 from wsgi_ng.server.exchange import (
     ClientGone, Exchange, answer_plain, log_bad_request, status_line,
 )
+from wsgi_ng.server.shedding import RETRY_AFTER
 from wsgi_ng.server.sockio import ReadTimeout, TimedSocket
 from wsgi_ng.websocket import (
     FrameChannel, WebSocket, end_session, finish_session,
@@ -82,6 +85,8 @@ class HTTP2Connection(object):
         #: Whether the close should linger (``sockio.Lingering``): unless
         #: the client closed first, frames it sent may still be on their way.
         self.linger = True
+        #: When the poller gives up waiting for a frame (``on_expired``).
+        self.deadline = None
 
     # -- writing (any thread, under the condition) -------------------------
     def flush(self):
@@ -159,6 +164,7 @@ class HTTP2Connection(object):
                         if s.session]
         for session in sessions:
             end_session(session, 1001)
+        self._close_if_done()
 
     def kill(self):
         with self.cond:
@@ -169,8 +175,87 @@ class HTTP2Connection(object):
         except socket.error:
             pass
 
-    # -- the connection's thread -------------------------------------------
-    def run(self):
+    def fileno(self):
+        return self.sock.fileno()
+
+    # -- reading (the poller's thread; a thread of its own on TLS) -----------
+    def start(self):
+        """Send our SETTINGS and take what was read already; on cleartext
+        the connection then waits in the poller between frames, on TLS its
+        reader runs as the returned task (a TLS socket cannot be read
+        without blocking while app threads write to it)."""
+        self._begin()
+        data = self.initial or (self.upgrade.trailing if self.upgrade else b"")
+        if data:
+            self.receive(data)
+        if not self.io.kernel:
+            return self.run_reader
+        self._carry_on()
+        return None
+
+    def on_readable(self):
+        data = self.io.recv_ready()
+        if data == b"":  # the client closed
+            self.linger = False
+            self.finish()
+            return None
+        if data:
+            self.receive(data)
+        self._carry_on()
+        return None
+
+    def on_expired(self):
+        """Quiet for ``keep_alive_timeout``: with no stream open, GOAWAY
+        and close."""
+        with self.cond:
+            idle = not self.streams
+            if idle and not self.closed:
+                self.h2.close_connection()
+                self.flush()
+        if idle:
+            self.finish()
+        else:
+            self._carry_on()
+
+    def _carry_on(self):
+        """Wait for more frames, or close once no stream is left of a
+        connection that takes no new ones (or a fatal error)."""
+        winding_down = self.closing or self.client_done or self.server.stopping
+        if self.closed or (winding_down and not self.streams):
+            self.finish()
+            return
+        self.deadline = monotonic() + self.config.keep_alive_timeout
+        self.server.watch(self)
+
+    def run_reader(self):
+        """TLS: read frames on this thread until the connection ends."""
+        self.server.request_pool.detach()  # it lives as long as the client
+        try:
+            while True:
+                winding_down = self.server.stopping or self.client_done
+                if self.closed or (winding_down and not self.streams):
+                    break
+                data = self.read()
+                if data == b"":
+                    break
+                if data:
+                    self.receive(data)
+        except (socket.error, ssl.SSLError) as error:
+            log.debug("connection from %s ended: %s", self.peer[0], error)
+        finally:
+            self.finish()
+
+    def finish(self):
+        """The connection is over: waiting streams wake, each stream's
+        ``ng.disconnected`` is set, the sockets close (lingering)."""
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+        for stream in list(self.streams.values()):
+            stream.disconnected.set()
+        self.server.close(self)
+
+    def _begin(self):
         with self.cond:
             self.h2.local_settings = h2.settings.Settings(
                 client=False, initial_values={
@@ -196,27 +281,12 @@ class HTTP2Connection(object):
             self.flush()
             if self.upgrade is not None:
                 self.start_stream(1, self.upgrade.headers, ended=True)
-        try:
-            data = self.initial or (self.upgrade.trailing if self.upgrade else b"")
-            while True:
-                if data:
-                    self.receive(data)
-                winding_down = self.server.stopping or self.client_done
-                if self.closed or (winding_down and not self.streams):
-                    break
-                data = self.read()
-                if data == b"":
-                    break
-        finally:
-            with self.cond:
-                self.closed = True
-                self.cond.notify_all()
 
     def read(self):
-        """The next bytes; ``b""`` when the connection is over, None when
-        nothing came in the keep-alive time while streams are open (or,
-        once no new streams come, in a moment: the connection ends as soon
-        as its last stream does)."""
+        """TLS: the next bytes; ``b""`` when the connection is over, None
+        when nothing came in the keep-alive time while streams are open
+        (or, once no new streams come, in a moment: the connection ends as
+        soon as its last stream does)."""
         winding_down = self.closing or self.client_done or self.server.stopping
         try:
             data = self.io.recv(_WIND_DOWN_POLL if winding_down
@@ -265,6 +335,7 @@ class HTTP2Connection(object):
         elif isinstance(event, h2.events.StreamReset):
             if stream is not None:
                 stream.reset = True
+                stream.disconnected.set()
             self.count_reset()
         elif isinstance(event, MalformedRequest):  # reset by h2state
             log_bad_request(self.peer, "a malformed request on stream %d: %s"
@@ -328,17 +399,27 @@ class HTTP2Connection(object):
             # threads) waiting here while the client, answered already,
             # opens new ones.  No more data can come; a dict pop is atomic.
             self.streams.pop(stream.id, None)
-            return
-        with self.cond:  # data may still be arriving: stop it coming here
-            self.streams.pop(stream.id, None)
-            unread = stream.input.discard()
-            for _, flow_length in unread:
-                self.acknowledge(stream.id, flow_length)
-            if unread or stream.declares_body:
-                h2_stream = self.h2.streams.get(stream.id)
-                if h2_stream is not None:  # h2 has no public switch for it
-                    h2_stream._expected_content_length = None
-            self.flush()
+        else:
+            with self.cond:  # data may still be arriving: stop it here
+                self.streams.pop(stream.id, None)
+                unread = stream.input.discard()
+                for _, flow_length in unread:
+                    self.acknowledge(stream.id, flow_length)
+                if unread or stream.declares_body:
+                    h2_stream = self.h2.streams.get(stream.id)
+                    if h2_stream is not None:  # no public switch for it
+                        h2_stream._expected_content_length = None
+                self.flush()
+        self._close_if_done()
+
+    def _close_if_done(self):
+        """The last stream of a connection that takes no new ones ended:
+        close it now, not at the next frame or deadline (on TLS its reader
+        sees it within ``_WIND_DOWN_POLL``)."""
+        winding_down = self.closing or self.client_done or self.server.stopping
+        if winding_down and not self.streams and self.io.kernel and \
+                self.server.poller.forget(self):
+            self.finish()
 
 
 class _StreamInput(RequestBody):
@@ -405,9 +486,16 @@ class _Stream(object):
         self.input = _StreamInput(connection, self)
         self.head = False
         self.session = None
+        self.disconnected = Disconnected()  # reset, or the connection ended
         self.declares_body = dict(headers).get(b"content-length", b"0") != b"0"
 
     # -- running the app (a pool thread) -----------------------------------
+    def shed(self):
+        """Waited past ``max_queue_time`` for a thread: refused (the client
+        may retry it), the app never called."""
+        self.connection.reset(self, h2.errors.ErrorCodes.REFUSED_STREAM)
+        self.connection.stream_done(self)
+
     def run(self):
         connection = self.connection
         try:
@@ -418,6 +506,12 @@ class _Stream(object):
                 answer_plain(self, status_line(error.status), error.reason)
                 return
             session = None
+            if websocket and not connection.server.session_room():
+                answer_plain(self, "503 Service Unavailable",
+                             "max_websockets=%d reached"
+                             % connection.config.max_websockets,
+                             [("retry-after", RETRY_AFTER)])
+                return
             if websocket:
                 offer = extended_connect_offer(environ)
                 session = self.session = WebSocket(
@@ -430,11 +524,16 @@ class _Stream(object):
                 connection.h2.remote_settings.enable_push
             context = RequestContext(
                 push=self.push if can_push else None, early_hints=self.hint,
-                trailers=True, websocket=session, full_duplex=True)
+                trailers=True, websocket=session, full_duplex=True,
+                disconnected=self.disconnected)
             exchange = Exchange(connection.server.app, environ, self, context)
-            result = exchange.run()
-            if result is not None:
-                finish_session(session, result)
+            result = exchange.run(connection.server.slow_calls)
+            if session is not None and session.state is WebSocket.ACCEPTED:
+                try:
+                    if result is not None:  # else the exchange ended it
+                        finish_session(session, result)
+                finally:
+                    connection.server.session_ended(http1=False)
                 connection.server.access_log(environ, 200, 0)
                 return
             connection.server.access_log(environ, exchange.status_code,
@@ -479,6 +578,7 @@ class _Stream(object):
             offer, subprotocol, extra_headers, self.connection.config.compress)
         self.connection.call(self, "send_headers", self.id, [(":status", "200")]
                              + _lower(headers))
+        self.connection.server.session_began(http1=False)
         return FrameChannel(_StreamBytes(self), extensions=extensions,
                             max_message_size=self.connection.config.max_message_size)
 

@@ -82,6 +82,26 @@ class TimedSocket(object):
                 raise ReadTimeout()
             return b""  # reset by the peer: the same as a close
 
+    def recv_ready(self):
+        """What has arrived, without waiting: the poller said the socket is
+        readable (or TLS holds decrypted bytes).  ``b""`` when the peer
+        closed; None when nothing is there after all (TLS: only part of a
+        record came)."""
+        if self.kernel:
+            try:
+                return self.sock.recv(RECV_SIZE)
+            except socket.error as error:
+                return None if error.args[0] in _AGAIN else b""
+        self.sock.setblocking(False)
+        try:
+            return self.sock.recv(RECV_SIZE)
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            return None
+        except (ssl.SSLError, socket.error):
+            return b""
+        finally:
+            self.sock.settimeout(self.send_timeout)
+
     def sendall(self, data):
         """Send all of *data*; ``socket.error`` when the peer is gone or
         stopped reading for ``send_timeout``."""
@@ -116,14 +136,16 @@ class Lingering(object):
     sending: a request it refused, a GOAWAY it sent.  Closing a socket with
     unread data makes the kernel send a reset, which can destroy the answer
     still in flight to the client.  So the server stops writing (a FIN),
-    reads and discards what arrives, and closes at the client's EOF or
-    after ``LINGER`` seconds.  The parking thread does the reading: a
-    lingering connection holds no thread."""
+    and the poller reads and discards what arrives until the client's EOF
+    or *deadline*: a lingering connection holds no thread."""
 
-    def __init__(self, handler):
+    def __init__(self, connection, deadline):
         # a TLS socket owns the descriptor; its shutdown also ends TLS, so
         # what is read afterwards is discarded as it came, encrypted
-        self.sock, self.raw = handler.sock, handler.raw
+        self.server = connection.server
+        self.sock, self.raw = connection.sock, connection.raw
+        self.peer = connection.peer
+        self.deadline = deadline
         try:
             self.sock.shutdown(socket.SHUT_WR)
         except socket.error:
@@ -132,12 +154,25 @@ class Lingering(object):
     def fileno(self):
         return self.sock.fileno()
 
-    def discard(self):
-        """Read what arrived; True when the client is done (EOF or error)."""
+    def on_readable(self):
+        """Throw away what arrived; closed at the client's EOF."""
         try:
-            return not self.sock.recv(RECV_SIZE, socket.MSG_DONTWAIT)
+            done = not self.sock.recv(RECV_SIZE, socket.MSG_DONTWAIT)
         except socket.error as error:
-            return error.args[0] not in _AGAIN
+            done = error.args[0] not in _AGAIN
+        if done:
+            self.server.close(self)
+        else:
+            self.server.watch(self)
+
+    def on_expired(self):
+        self.server.close(self)
+
+    def stop(self):
+        if self.server.poller.forget(self):
+            self.server.close(self)
+
+    kill = stop
 
 
 #: Seconds a lingering close waits at most for the client's EOF.

@@ -20,6 +20,7 @@ from wsgi_ng.errors import StateError
 from wsgi_ng.handshake import accept_response, websocket_offer
 from wsgi_ng.host import RequestContext
 from wsgi_ng.iterables import WrappedBody, close_iterable
+from wsgi_ng.lifecycle import lifespan_of
 from wsgi_ng.shims.hosts import detect
 from wsgi_ng.shims.spool import (
     DEFAULT_MAX_BODY_SIZE, DEFAULT_SPOOL_MEMORY, BodyTooLarge, LimitedInput,
@@ -51,6 +52,12 @@ class ExposedApp(object):
         self.max_message_size = max_message_size
         self.max_body_size = max_body_size
         self.compress = compress
+
+    @property
+    def ng_lifespan(self):
+        """The app's lifecycle hook (spec: "Lifecycle"), for hosts that
+        know it; a plain WSGI server does not."""
+        return lifespan_of(self.app)
 
     def __call__(self, environ, start_response):
         if keys.VERSION in environ:  # already on a wsgi-ng host

@@ -1,0 +1,101 @@
+"""A WebSocket channel over ASGI ``websocket.*`` messages: what
+``to_asgi`` puts under the ``wsgi_ng.websocket.WebSocket`` session, so an
+app gets the same session object as on every other host.
+
+The ASGI server does the framing, the pings and pongs and the closing
+handshake; this channel moves whole messages between the app's thread and
+the loop through the bounded ``Outbox`` and ``Inbox``, and applies the
+session's message size limit (closing with 1009, as ``FrameChannel``
+does).
+"""
+from wsgi_ng._compat import text_type
+from wsgi_ng.errors import BodyError, ConnectionClosed, MessageTooBig
+from wsgi_ng.websocket import ABNORMAL_CLOSURE, MESSAGE_TOO_BIG
+
+#: Bytes of received messages waiting for the app before the loop stops
+#: receiving.
+_INBOX_LIMIT = 1024 * 1024
+
+
+class AsgiChannel(object):
+    """``send``/``receive``/``ping``/``close``, ``closed``, ``close_code``
+    and ``close_reason``, as ``FrameChannel`` has them."""
+
+    def __init__(self, outbox, inbox, max_message_size):
+        self._outbox = outbox
+        self._inbox = inbox
+        self.max_message_size = max_message_size
+        self.close_code = None
+        self.close_reason = ""
+
+    @property
+    def closed(self):
+        return self.close_code is not None
+
+    # -- the app's thread ---------------------------------------------------
+    def send(self, message):
+        if isinstance(message, text_type):
+            event = {"type": "websocket.send", "text": message}
+        elif isinstance(message, (bytes, bytearray)):
+            event = {"type": "websocket.send", "bytes": bytes(message)}
+        else:
+            raise BodyError("a WebSocket message must be text or bytes, got %s"
+                            % type(message).__name__)
+        self._check_open()
+        self._outbox.put([event])
+
+    def ping(self, data=b""):
+        """The ASGI server pings by itself; ASGI has no message for it."""
+        self._check_open()
+
+    def _check_open(self):
+        if self.closed:
+            raise ConnectionClosed(self.close_code, self.close_reason)
+
+    def receive(self, timeout=None):
+        message = self._inbox.get(timeout)
+        if message is None:
+            raise ConnectionClosed(self.close_code or ABNORMAL_CLOSURE,
+                                   self.close_reason)
+        return message
+
+    def close(self, code=1000, reason=""):
+        if self.closed:
+            return
+        self.close_code, self.close_reason = code, reason
+        self._outbox.put([{"type": "websocket.close", "code": code,
+                           "reason": reason}])
+        self._inbox.end()
+
+    # -- the loop ---------------------------------------------------------------
+    async def pump(self, receive, send):
+        """Receive until the client leaves; the messages go to the app."""
+        inbox = self._inbox
+        while True:
+            event = await receive()
+            if event["type"] != "websocket.receive":  # websocket.disconnect
+                if self.close_code is None:
+                    self.close_code = event.get("code", 1005)
+                    self.close_reason = event.get("reason") or ""
+                inbox.end()
+                return
+            message = event.get("text")
+            if message is None:
+                message = event.get("bytes") or b""
+                size = len(message)
+            else:
+                size = len(message.encode("utf-8")) if len(message) * 4 > \
+                    self.max_message_size else len(message)
+            if size > self.max_message_size:
+                await self._too_big(send)
+                return
+            if inbox.put(message, size):
+                await inbox.room()
+
+    async def _too_big(self, send):
+        self.close_code, self.close_reason = MESSAGE_TOO_BIG, "message too big"
+        await send({"type": "websocket.close", "code": MESSAGE_TOO_BIG,
+                    "reason": self.close_reason})
+        self._inbox.end(MessageTooBig(
+            "a WebSocket message exceeded %d bytes; the session was closed "
+            "with 1009" % self.max_message_size))

@@ -1,0 +1,240 @@
+"""The server's one event loop: sockets waiting to be read, without a
+thread each.
+
+Everything that waits for a client waits here -- listening sockets, request
+heads still arriving (a slow client costs a buffer, not a thread), idle
+keep-alive connections, HTTP/2 connections between frames, closes that
+linger -- and a deadline can come with each wait (``header_timeout``,
+``keep_alive_timeout``).  A *waiter* is any object with ``fileno()``; when
+its socket turns readable (or its deadline passes) it is taken out and
+returned by ``poll()``, and whoever handles it registers it again to wait
+more (one-shot, as ``EPOLLONESHOT``: a socket is handled by one thread at a
+time).
+
+``poll()`` runs on one thread at a time -- the server's poll task, which
+any pool thread may run -- while ``wait()`` may be called from any thread.
+"""
+import errno
+import heapq
+import itertools
+import os
+import select
+import socket
+import threading
+
+from wsgi_ng._compat import monotonic
+
+_READABLE = select.POLLIN | select.POLLPRI | select.POLLHUP | select.POLLERR
+#: Longest poll, seconds, however far the next deadline is: bounds how late
+#: a deadline set during a poll can be noticed.
+_MAX_WAIT = 1.0
+
+
+class Poller(object):
+    """``wait(waiter, deadline)``; ``poll(timeout)`` -> ``(ready, expired)``
+    lists of waiters; ``wake()`` makes a blocked ``poll`` return."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._waiting = {}  # fd -> (waiter, deadline or None)
+        self._deadlines = []  # heap of (deadline, seq, fd, waiter)
+        self._seq = itertools.count()
+        self._poll = _Epoll() if hasattr(select, "epoll") else _Poll()
+        self._wake_r, self._wake_w = os.pipe()
+        self._poll.register_always(self._wake_r)
+        self._blocked_until = None  # when a poll in progress will return
+
+    def wait(self, waiter, deadline=None):
+        """Wait for *waiter*'s socket to be readable, or *deadline*
+        (``monotonic()`` time) to pass, whichever comes first."""
+        fd = waiter.fileno()
+        with self._lock:
+            self._waiting[fd] = (waiter, deadline)
+            if deadline is not None:
+                heapq.heappush(self._deadlines,
+                               (deadline, next(self._seq), fd, waiter))
+            early = deadline is not None and self._blocked_until is not None \
+                and deadline < self._blocked_until
+        self._poll.register(fd)
+        if early or self._poll.needs_wake:
+            self.wake()
+
+    def forget(self, waiter):
+        """Stop waiting for *waiter*; True when it was waiting (the caller
+        has it now), False when it is being handled elsewhere."""
+        try:
+            fd = waiter.fileno()
+        except (socket.error, ValueError):  # closed
+            return False
+        with self._lock:
+            known = self._waiting.get(fd)
+            if known is None or known[0] is not waiter:
+                return False
+            del self._waiting[fd]
+        self._poll.unregister(fd)
+        return True
+
+    def wake(self):
+        try:
+            os.write(self._wake_w, b"x")
+        except OSError:  # the pipe is full: it will wake anyway
+            pass
+
+    def next_deadline(self):
+        """The earliest deadline of a waiter still waiting, or None."""
+        with self._lock:
+            while self._deadlines:
+                deadline, _, fd, waiter = self._deadlines[0]
+                known = self._waiting.get(fd)
+                if known is not None and known[0] is waiter and \
+                        known[1] == deadline:
+                    return deadline
+                heapq.heappop(self._deadlines)  # stale: served or forgotten
+        return None
+
+    def poll(self, timeout):
+        """Wait at most *timeout* seconds (None: until something happens);
+        returns ``(ready, expired)``: waiters whose socket is readable and
+        waiters whose deadline passed, all taken out."""
+        deadline = self.next_deadline()
+        now = monotonic()
+        wait = _MAX_WAIT if timeout is None else min(timeout, _MAX_WAIT)
+        if deadline is not None:
+            wait = max(0.0, min(wait, deadline - now))
+        with self._lock:
+            self._blocked_until = now + wait
+        try:
+            fds = self._poll.poll(wait)
+        finally:
+            with self._lock:
+                self._blocked_until = None
+        ready = []
+        for fd in fds:
+            if fd == self._wake_r:
+                try:
+                    os.read(self._wake_r, 4096)
+                except OSError:
+                    pass
+                continue
+            waiter = self._take(fd, armed=False)
+            if waiter is not None:
+                ready.append(waiter)
+        return ready, self._expired()
+
+    def _take(self, fd, armed):
+        """Take *fd*'s waiter out; *armed*: it did not fire (a deadline)."""
+        with self._lock:
+            known = self._waiting.pop(fd, None)
+        if known is None:
+            return None
+        if armed:
+            self._poll.unregister(fd)
+        else:
+            self._poll.fired(fd)
+        return known[0]
+
+    def _expired(self):
+        now, expired = monotonic(), []
+        while True:
+            deadline = self.next_deadline()
+            if deadline is None or deadline > now:
+                return expired
+            with self._lock:
+                _, _, fd, waiter = heapq.heappop(self._deadlines)
+            if self._take(fd, armed=True) is waiter:
+                expired.append(waiter)
+
+    def waiters(self):
+        """Every waiter waiting now (for shutdown)."""
+        with self._lock:
+            return [waiter for waiter, _ in self._waiting.values()]
+
+    def close(self):
+        self._poll.close()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+
+
+class _Epoll(object):
+    """``epoll`` with one-shot registrations: a socket that turned readable
+    stays out until re-armed (one system call), so no two threads handle
+    it."""
+
+    needs_wake = False  # epoll sees a registration made during a wait
+
+    def __init__(self):
+        self._epoll = select.epoll()
+        self._known = set()  # fds the epoll object has (armed or fired)
+
+    def register_always(self, fd):
+        self._epoll.register(fd, select.EPOLLIN)
+
+    def register(self, fd):
+        flags = select.EPOLLIN | select.EPOLLONESHOT
+        if fd in self._known:
+            try:
+                self._epoll.modify(fd, flags)  # re-arm
+                return
+            except (IOError, OSError):  # closed meanwhile, the number reused
+                pass
+        self._known.add(fd)
+        self._epoll.register(fd, flags)
+
+    def fired(self, fd):
+        """*fd* turned readable: one-shot, it is disarmed already."""
+
+    def unregister(self, fd):
+        """Forget *fd* (it may be closed and its number reused)."""
+        if fd in self._known:
+            self._known.discard(fd)
+            try:
+                self._epoll.unregister(fd)
+            except (IOError, OSError, ValueError):  # closed already
+                pass
+
+    def poll(self, timeout):
+        try:
+            return [fd for fd, _ in self._epoll.poll(timeout)]
+        except (IOError, OSError) as error:
+            if error.args[0] == errno.EINTR:  # Python 2: a signal
+                return []
+            raise
+
+    def close(self):
+        self._epoll.close()
+
+
+class _Poll(object):
+    """``poll`` where there is no epoll: a registration made while another
+    thread polls counts from its next poll, so the poll is woken."""
+
+    needs_wake = True
+
+    def __init__(self):
+        self._poll = select.poll()
+
+    def register(self, fd):
+        self._poll.register(fd, _READABLE)
+
+    register_always = register
+
+    def fired(self, fd):
+        self.unregister(fd)  # poll is level-triggered: one-shot by hand
+
+    def unregister(self, fd):
+        try:
+            self._poll.unregister(fd)
+        except (KeyError, ValueError):
+            pass
+
+    def poll(self, timeout):
+        try:
+            return [fd for fd, _ in self._poll.poll(
+                None if timeout is None else int(timeout * 1000) + 1)]
+        except (select.error, OSError) as error:
+            if error.args[0] == errno.EINTR:
+                return []
+            raise
+
+    def close(self):
+        pass
