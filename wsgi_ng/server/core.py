@@ -33,6 +33,7 @@ from wsgi_ng.server.poller import Poller
 from wsgi_ng.server.pool import ThreadPool
 from wsgi_ng.server.sockio import LINGER, Lingering
 from wsgi_ng.startup import parse_bind
+from wsgi_ng.wsbudget import Budget
 
 log = logging.getLogger("wsgi_ng.server")
 access_log = logging.getLogger("wsgi_ng.access")
@@ -83,6 +84,8 @@ class Server(object):
         # their thread for long and must never starve requests.
         self.request_pool = ThreadPool(self.config.threads, "wsgi-ng")
         self.poller = Poller()
+        #: What all WebSocket sessions may hold of partial messages.
+        self.ws_budget = Budget(self.config.ws_buffer_limit)
         self.stopping = False
         self._connections = set()  # open: waiting, serving or lingering
         self._lock = Condition(threading.Lock())

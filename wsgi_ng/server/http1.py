@@ -8,8 +8,10 @@ and writes the response (chunked when the app gives no length, with
 trailers when the client sent ``TE: trailers``), and serves the requests
 already received after it (pipelining) before the connection waits again.
 ``Expect: 100-continue`` is answered when the app first reads the body.  A
-WebSocket handshake the app accepts turns the connection into the session;
-``Upgrade: h2c`` hands it to HTTP/2.
+WebSocket handshake the app accepts turns the connection into the session
+-- held by the app's thread, or, when the app handed it to a handler,
+waiting in the poller (``wsevents.py``); ``Upgrade: h2c`` hands it to
+HTTP/2.
 """
 import logging
 import socket
@@ -29,6 +31,7 @@ from wsgi_ng.server.exchange import (
 )
 from wsgi_ng.server.headcheck import HeadCheck, parser_error
 from wsgi_ng.server.sockio import ReadTimeout, TimedSocket
+from wsgi_ng.server.wsevents import serve_http1, session_options
 from wsgi_ng.websocket import (
     FrameChannel, SocketStream, WebSocket, end_session, finish_session,
 )
@@ -195,6 +198,8 @@ class HTTP1Connection(object):
             outcome = _CLOSE
         if isinstance(outcome, Upgrade):
             self.server.upgrade(self, outcome)
+        elif outcome is _SERVED:
+            serve_http1(self)
         else:
             self.server.close(self)
 
@@ -304,9 +309,9 @@ class HTTP1Connection(object):
             offered.finish()
             return _CLOSE
         if result is not None:  # an accepted WebSocket session
-            finish_session(session, result)
+            served = finish_session(session, result, event_driven=True)
             self.server.access_log(environ, 101, 0)
-            return _CLOSE
+            return _SERVED if served else _CLOSE
         self.server.access_log(environ, exchange.status_code,
                                exchange.sent_bytes)
         if responder.aborted:
@@ -347,7 +352,7 @@ class HTTP1Connection(object):
         self.io.release()
         return FrameChannel(SocketStream(self.sock, owned=False),
                             extensions=extensions, trailing_data=trailing,
-                            max_message_size=self.config.max_message_size)
+                            **session_options(self.server))
 
     # -- h2c --------------------------------------------------------------
     def wants_h2c(self, fields):
@@ -370,8 +375,10 @@ class HTTP1Connection(object):
 
 
 #: ``handle``'s answer when the connection must close (after a refusal or a
-#: WebSocket session).
+#: WebSocket session) ...
 _CLOSE = object()
+#: ... and when its WebSocket session is now served by a handler.
+_SERVED = object()
 
 
 class Upgrade(object):

@@ -10,7 +10,9 @@ never makes the server buffer without bound.
 
 WebSocket sessions arrive as extended CONNECT (RFC 8441) and are presented
 to the app like an HTTP/1.1 handshake (``GET`` + ``Upgrade: websocket``);
-the session's frames travel as the stream's DATA.
+the session's frames travel as the stream's DATA -- read by the app's
+thread, or, when the app handed the session to a handler, by a driver
+the reader wakes (``wsevents.py``).
 """
 import collections
 import logging
@@ -39,8 +41,9 @@ from wsgi_ng.server.exchange import (
     ClientGone, Exchange, answer_plain, log_bad_request, status_line,
 )
 from wsgi_ng.server.sockio import ReadTimeout, TimedSocket
+from wsgi_ng.server.wsevents import StreamDriver, session_options
 from wsgi_ng.websocket import (
-    FrameChannel, WebSocket, end_session, finish_session,
+    FrameChannel, SocketStream, WebSocket, end_session, finish_session,
 )
 
 log = logging.getLogger("wsgi_ng.server")
@@ -430,35 +433,64 @@ class _StreamInput(RequestBody):
         self._connection = connection
         self._stream = stream
         self._chunks = collections.deque()
-        self.ended = False
+        self.ended = False  # the client ended the stream
+        self.closed_here = False  # a WebSocket session over it ended here
+        #: Called as data or the end arrives, for a session served by a
+        #: handler (``wsevents.StreamDriver``).
+        self.wake = None
 
     def feed(self, data, flow_length):
         self._chunks.append((data, flow_length))
+        if self.wake is not None:
+            self.wake()
 
-    def end(self):
-        self.ended = True
+    def end(self, here=False):
+        """The client ended the stream; *here*: our session did (reading
+        on ends as well, but what still comes is dropped, not refused)."""
+        if here:
+            self.closed_here = True
+        else:
+            self.ended = True
+        if self.wake is not None:
+            self.wake()
+
+    def unread(self):
+        """Bytes received and not taken yet."""
+        return sum(len(data) for data, _ in self._chunks)
 
     def discard(self):
         """Drop what is buffered; returns it for flow-control credit."""
         chunks, self._chunks = self._chunks, collections.deque()
         return chunks
 
+    def take(self):
+        """The next bytes if some came (their flow-control credit given
+        back), ``b""`` at the end, None when none have come yet; the
+        connection's condition is held."""
+        connection = self._connection
+        if self._chunks:
+            data, flow_length = self._chunks.popleft()
+            connection.acknowledge(self._stream.id, flow_length)
+            connection.flush()
+            return data
+        if self.ended or self.closed_here or self._stream.reset or \
+                connection.closed:
+            return b""
+        return None
+
     def receive(self, timeout=None):
         """The next bytes, ``b""`` at the end; ``Timeout`` after *timeout*."""
         connection = self._connection
         with connection.cond:
             deadline = None if timeout is None else monotonic() + timeout
-            while not self._chunks:
-                if self.ended or self._stream.reset or connection.closed:
-                    return b""
+            data = self.take()
+            while data is None:
                 remaining = None if deadline is None else deadline - monotonic()
                 if remaining is not None and remaining <= 0:
                     raise Timeout("no data within %.3gs" % timeout)
                 with connection.server.request_pool.waiting:
                     connection.cond.wait(remaining)
-            data, flow_length = self._chunks.popleft()
-            connection.acknowledge(self._stream.id, flow_length)
-            connection.flush()
+                data = self.take()
             return data
 
     def _next_chunk(self):
@@ -491,6 +523,7 @@ class _Stream(object):
     # -- running the app (a pool thread) -----------------------------------
     def run(self):
         connection = self.connection
+        driver = None
         try:
             try:
                 environ, websocket = self.environ()
@@ -516,7 +549,8 @@ class _Stream(object):
             exchange = Exchange(connection.server.app, environ, self, context)
             result = exchange.run()
             if result is not None:
-                finish_session(session, result)
+                if finish_session(session, result, event_driven=True):
+                    driver = StreamDriver(self)
                 connection.server.access_log(environ, 200, 0)
                 return
             connection.server.access_log(environ, exchange.status_code,
@@ -524,7 +558,10 @@ class _Stream(object):
         except ClientGone:
             pass  # reset while the refusal went out
         finally:
-            connection.stream_done(self)
+            if driver is None:
+                connection.stream_done(self)
+            else:  # served by a handler: the stream lives on
+                driver.start()
 
     def environ(self):
         """The request's environ, and whether it is a WebSocket handshake
@@ -562,7 +599,7 @@ class _Stream(object):
         self.connection.call(self, "send_headers", self.id, [(":status", "200")]
                              + _lower(headers))
         return FrameChannel(_StreamBytes(self), extensions=extensions,
-                            max_message_size=self.connection.config.max_message_size)
+                            **session_options(self.connection.server))
 
     # -- the responder (see exchange) -----------------------------------------
     def hint(self, headers):
@@ -627,12 +664,38 @@ class _StreamBytes(object):
         except ClientGone:
             raise ConnectionClosed(1006, "stream reset")
 
-    def close(self):
+    def unread(self):
+        return self._stream.input.unread()
+
+    def writable(self):
+        """Room for a control frame now: in the flow-control window, and
+        in the socket (the connection's lock is taken for the window only
+        when it is free, so the clock never waits on a busy connection)."""
+        stream = self._stream
+        connection = stream.connection
+        if not connection.cond.acquire(False):
+            return False
         try:
-            self._stream.connection.call(self._stream, "end_stream",
-                                         self._stream.id)
+            if connection.closed or stream.reset or \
+                    connection.h2.local_flow_control_window(stream.id) < 256:
+                return False
+        except h2.exceptions.StreamClosedError:
+            return False
+        finally:
+            connection.cond.release()
+        return SocketStream(connection.sock).writable()
+
+    def close(self):
+        """End our side of the stream; a receive in progress (or the
+        stream's driver) sees the end at once."""
+        stream = self._stream
+        try:
+            stream.connection.call(stream, "end_stream", stream.id)
         except ClientGone:
             pass
+        with stream.connection.cond:
+            stream.input.end(here=True)
+            stream.connection.cond.notify_all()
 
 
 def _lower(headers):
