@@ -6,7 +6,9 @@ the numbers compare servers, not frameworks:
 * ``hello``: plain WSGI, 13 bytes with a Content-Length (wsgi-ng, gunicorn,
   hypercorn in WSGI mode).
 * ``ws_echo``: the same hello for plain requests, a WebSocket echo when the
-  host offers ``ng.websocket`` (wsgi-ng).
+  host offers ``ng.websocket`` (wsgi-ng), on the blocking session API.
+* ``ws_serve``: the same echo on the event-driven API (``ws.serve``): the
+  session holds no thread while it waits.
 * ``asgi_app``: the ASGI equivalent of both (hypercorn, uvicorn).
 * ``serve_websockets``: an echo on the ``websockets`` library's threaded
   server, run as ``python apps.py websockets HOST PORT``.
@@ -37,6 +39,21 @@ def ws_echo(environ, start_response):
     ws.accept()
     for message in ws:
         ws.send(message)
+    return []
+
+
+def _echo(ws, message):
+    ws.send(message)
+
+
+def ws_serve(environ, start_response):
+    """The echo with the event-driven session API: the app hands the
+    session a handler and returns; the host calls it per message."""
+    ws = environ.get("ng.websocket")
+    if ws is None:
+        return hello(environ, start_response)
+    ws.accept()
+    ws.serve(_echo)
     return []
 
 
