@@ -4,15 +4,22 @@ Each server gets the smallest app that exercises its own request path, so
 the numbers compare servers, not frameworks:
 
 * ``hello``: plain WSGI, 13 bytes with a Content-Length (wsgi-ng, gunicorn,
-  hypercorn in WSGI mode).
+  hypercorn and granian in WSGI mode).  It does not say it is written for
+  wsgi-ng, so ``wsgi-ng serve`` contains it with ``from_wsgi`` as it does
+  any WSGI app (``--ng`` runs it as is).
 * ``ws_echo``: the same hello for plain requests, a WebSocket echo when the
   host offers ``ng.websocket`` (wsgi-ng), on the blocking session API.
 * ``ws_serve``: the same echo on the event-driven API (``ws.serve``): the
   session holds no thread while it waits.
-* ``asgi_app``: the ASGI equivalent of both (hypercorn, uvicorn).
+* ``faults``: ``ws_echo``, plus ``/hang``, which blocks until the harness
+  releases it (the faults workload's hung app calls).
+* ``asgi_app``: the ASGI equivalent of hello and echo (hypercorn, uvicorn,
+  granian).
 * ``serve_websockets``: an echo on the ``websockets`` library's threaded
   server, run as ``python apps.py websockets HOST PORT``.
 """
+import os
+import socket
 import sys
 
 BODY = b"Hello, world!"
@@ -25,9 +32,6 @@ def hello(environ, start_response):
     alive without chunking."""
     start_response("200 OK", HEADERS)
     return [BODY]
-
-
-hello.wsgi_ng = True  # no from_wsgi layer under the gunicorn worker either
 
 
 def ws_echo(environ, start_response):
@@ -55,6 +59,26 @@ def ws_serve(environ, start_response):
     ws.accept()
     ws.serve(_echo)
     return []
+
+
+def faults(environ, start_response):
+    """``/hang`` blocks until released, anything else is ``ws_echo``."""
+    if environ.get("PATH_INFO") == "/hang":
+        return hang(environ, start_response)
+    return ws_echo(environ, start_response)
+
+
+def hang(environ, start_response):
+    """An app call that blocks for ever -- a database that never answers
+    -- until the harness releases it: it connects to the harness's Unix
+    socket (``BENCH_HANG_SOCKET``) and waits for that connection to end,
+    which also happens when the harness exits, so no call outlives it."""
+    with socket.socket(socket.AF_UNIX) as gate:
+        gate.connect(os.environ["BENCH_HANG_SOCKET"])
+        gate.recv(1)
+    start_response("200 OK", [("Content-Type", "text/plain"),
+                              ("Content-Length", "8")])
+    return [b"released"]
 
 
 ASGI_HEADERS = [(name.lower().encode(), value.encode())

@@ -114,7 +114,7 @@ def connect(host, port, path="/", timeout=10.0):
                      b"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
                      b"\r\n" % (path.encode(), host.encode(), port, key))
         head, rest = _read_head(sock)
-        _check_handshake(head, key)
+        check_handshake(head, key)
     except BaseException:
         sock.close()
         raise
@@ -132,7 +132,7 @@ def _read_head(sock):
     return head, rest
 
 
-def _check_handshake(head, key):
+def check_handshake(head, key):
     lines = head.decode("latin-1").split("\r\n")
     if lines[0].split(" ")[1:2] != ["101"]:
         raise HandshakeError("no 101: %r" % lines[0])

@@ -72,7 +72,22 @@ def add_server_options(parser):
     option("--max-message-size", type=int, default=DEFAULT_MAX_MESSAGE_SIZE,
            help="largest WebSocket message in bytes; larger ones close the "
            "session with 1009 (default 16 MiB)")
-    option("--max-connections", type=int, default=1000)
+    option("--max-connections", type=int, default=1000,
+           help="open HTTP connections; past it a new one gets a 503 "
+           "(default 1000)")
+    option("--max-websockets", type=int, default=10000,
+           help="WebSocket sessions; past it a handshake gets a 503 "
+           "(default 10000)")
+    option("--max-queue-time", type=float, default=10.0,
+           help="seconds a request may wait for a thread when all are busy "
+           "before it gets a 503 (default 10)")
+    option("--slow-request-time", type=float, default=30.0,
+           help="report app calls running longer than this many seconds "
+           "(0: never; default 30)")
+    option("--http1-parser", default="auto",
+           choices=["auto", "httptools", "h11"],
+           help="HTTP/1.1 parser: httptools (fast, CPython 3.7+) or h11 "
+           "(pure Python); auto: httptools if installed (default)")
     option("--threads", type=int, default=64,
            help="threads running app calls; WebSocket sessions get their "
            "own (default 64)")
@@ -107,15 +122,28 @@ def run_server(app, args, watch=()):
         graceful_timeout=args.graceful_timeout,
         keep_alive_timeout=args.keep_alive, max_body_size=args.max_body_size,
         max_connections=args.max_connections, threads=args.threads,
-        max_message_size=args.max_message_size)
+        max_message_size=args.max_message_size,
+        max_websockets=args.max_websockets, max_queue_time=args.max_queue_time,
+        slow_request_time=args.slow_request_time,
+        http1_parser=args.http1_parser)
     tls = tls_files(args.certfile, args.keyfile, server_module.tls_context)
     supervised = reloader.inherited_fds()  # the supervisor bound them
     sockets, fds = (_listeners(args, server_module), args.fd) \
         if supervised is None else ([], supervised)
     server = server_module.Server(app, sockets=sockets, fds=fds, ng=args.ng,
                                   config=config, tls=tls)
+
+    def stop(signum, frame):
+        if server.stopping:  # the second signal: at once
+            server.stop_now()
+            return
+        logging.getLogger("wsgi_ng.server").info(
+            "stopping (%s; press Ctrl+C again, or send another SIGTERM, to "
+            "stop at once)", "SIGTERM" if signum == signal.SIGTERM
+            else "Ctrl+C")
+        server.shutdown()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: server.shutdown())
+        signal.signal(signum, stop)
     changes = []
     if supervised is not None:
         reloader.Watcher(lambda path: (changes.append(path), server.shutdown()),

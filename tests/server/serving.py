@@ -12,6 +12,8 @@ from process import inheriting, listening_socket, wait_bounded
 from wsgi_ng.server import Config, Server
 
 WAIT = 10.0  # bound on every wait in these tests
+#: The HTTP/1.1 parser servers use (set per run by conftest.http1_parser).
+HTTP1_PARSER = "auto"
 
 
 @contextlib.contextmanager
@@ -19,6 +21,7 @@ def running(app, ng=True, tls=None, **settings):
     """Yield the running ``Server``; its ``url`` is ``127.0.0.1:PORT``.
     Connections a test leaves open are cut off 2 s after it ends."""
     settings.setdefault("graceful_timeout", 2.0)
+    settings.setdefault("http1_parser", HTTP1_PARSER)
     listener = listening_socket()
     server = Server(app, sockets=[listener], ng=ng, config=Config(**settings),
                     tls=tls)
@@ -55,8 +58,9 @@ def serve_command(args, cwd):
     listener = listening_socket()
     fd = listener.fileno()
     log = tempfile.TemporaryFile()
+    args = list(args) + ["--fd", str(fd), "--http1-parser", HTTP1_PARSER]
     process = subprocess.Popen(
-        [sys.executable, "-m", "wsgi_ng"] + list(args) + ["--fd", str(fd)],
+        [sys.executable, "-m", "wsgi_ng"] + args,
         cwd=cwd, stdout=log, stderr=subprocess.STDOUT, **inheriting(fd))
     port = listener.getsockname()[1]
     listener.close()  # the child has its own copy

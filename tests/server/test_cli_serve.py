@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
@@ -115,6 +116,92 @@ def test_max_message_size_closes_a_session_with_1009():
         opcode, data = ws.recv_data(control_frame=True)
         ws.close()
     assert opcode == websocket.ABNF.OPCODE_CLOSE and data[:2] == b"\x03\xf1"
+
+
+HANGING_APP = """
+import sys
+import threading
+
+def application(environ, start_response):
+    sys.stderr.write("the app was called\\n")
+    sys.stderr.flush()
+    threading.Event().wait()  # for ever
+"""
+
+
+def wait_for_output(log, text):
+    deadline = time.time() + WAIT
+    while text not in output(log) and time.time() < deadline:
+        time.sleep(0.05)  # the child's log is a file: look again
+    return text in output(log)
+
+
+def test_sigterm_says_what_it_waits_for_and_a_second_one_stops_at_once(
+        tmpdir):
+    tmpdir.join("hanging.py").write(HANGING_APP)
+    with serve_command(["serve", "hanging", "--graceful-timeout", "600"],
+                       str(tmpdir)) as (process, port, log):
+        sock = socket.create_connection(("127.0.0.1", port), WAIT)
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert wait_for_output(log, "the app was called")
+        process.send_signal(signal.SIGTERM)
+        assert wait_for_output(log, "finishing 1 request")
+        process.send_signal(signal.SIGTERM)
+        wait_bounded(process, WAIT)  # not the 600 s grace: at once
+        text = output(log)
+        sock.close()
+    assert "press Ctrl+C again, or send another SIGTERM, to stop at " \
+        "once" in text
+    assert "stopping: finishing 1 request and 0 WebSocket sessions" in text
+    assert "stopping at once; closing 1 connections" in text
+    assert process.returncode == 0
+
+
+SIGTERM_ELSEWHERE = """
+import select
+import signal
+import sys
+
+real_select = select.select
+
+
+def select_with_sigterm_blocked(*args):
+    # this thread (the main one) blocks SIGTERM: the kernel must deliver it
+    # to another -- which it may do anyway, whenever it likes
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
+    return real_select(*args)
+
+
+select.select = select_with_sigterm_blocked
+from wsgi_ng.cli import main  # noqa: E402
+sys.exit(main())
+"""
+
+
+def test_sigterm_delivered_to_another_thread_still_stops_the_server(tmpdir):
+    """Python runs a signal's handler in the main thread when that thread
+    wakes; a main thread waiting for ever never did."""
+    if not hasattr(signal, "pthread_sigmask"):
+        pytest.skip("signal.pthread_sigmask needs Python 3.3")
+    tmpdir.join("sigterm_elsewhere.py").write(SIGTERM_ELSEWHERE)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    process = subprocess.Popen(
+        [sys.executable, str(tmpdir.join("sigterm_elsewhere.py")), "serve",
+         "apps:application", "--fd", str(listener.fileno())], cwd=HERE,
+        pass_fds=[listener.fileno()], stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT)
+    try:
+        assert h2_get(listener.getsockname()[1], "/info").status == 200
+        process.send_signal(signal.SIGTERM)
+        wait_bounded(process, WAIT)
+    finally:
+        listener.close()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0
 
 
 def test_demo_serves_the_showcase():

@@ -144,35 +144,6 @@ def test_tcp_reset_mid_response_leaves_the_server_serving():
         assert still_serving(server)
 
 
-def test_connections_past_max_connections_are_closed():
-    with running(application, max_connections=2) as server:
-        idle = [connect(server), connect(server)]  # each holds a thread
-        extra = connect(server)
-        assert extra.recv(65536) == b""  # closed at once
-        extra.close()
-        for sock in idle:
-            sock.close()
-        assert still_serving_eventually(server)
-
-
-def still_serving_eventually(server):
-    """The idle connections count until the server has seen them close;
-    a new connection is served as soon as one of them is gone."""
-    deadline = time.time() + WAIT
-    while time.time() < deadline:
-        sock = connect(server)
-        try:
-            sock.sendall(b"GET /info HTTP/1.1\r\nHost: x\r\n"
-                         b"Connection: close\r\n\r\n")
-            if sock.recv(65536).startswith(b"HTTP/1.1 200 "):
-                return True
-        except socket.error:
-            pass  # refused (reset) while the old ones wind down: retry
-        finally:
-            sock.close()
-    return False
-
-
 def test_a_client_that_stops_reading_is_dropped_after_send_timeout():
     with running(application, send_timeout=0.5) as server:
         sock = connect(server)

@@ -82,7 +82,7 @@ def recorder(environ, start_response):
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(http1_parser):
     with running(recorder) as live:
         yield live
 

@@ -12,10 +12,15 @@ import socket
 import ssl
 import time
 
+from h2.config import H2Configuration
+from h2.errors import ErrorCodes
+
 from wsgi_ng._compat import monotonic, socket_object
 from wsgi_ng.server.environ import base_environ
+from wsgi_ng.server.h2state import ServerConnection
 from wsgi_ng.server.http1 import HTTP1Connection
 from wsgi_ng.server.http2 import HTTP2Connection
+from wsgi_ng.server.shedding import BUSY
 
 log = logging.getLogger("wsgi_ng.server")
 
@@ -45,8 +50,12 @@ class Listener(object):
 
     def on_readable(self):
         """Accept what has come (a TLS handshake is queued for the pool; a
-        cleartext connection waits here for its first bytes)."""
+        cleartext connection waits here for its first bytes).  A stopping
+        server accepts nothing more: connections wait in the backlog (for
+        the next process, under ``--reload`` or gunicorn)."""
         server = self.server
+        if server.stopping:
+            return None
         batch = _ACCEPT_BATCH
         if server.config.accept_delay:
             # every process sharing the socket woke for this connection:
@@ -68,21 +77,24 @@ class Listener(object):
 
     def arrived(self, sock, peer):
         server = self.server
-        if not server.admit(sock, peer):
+        admitted = server.admit(sock, peer)
+        if admitted is None:  # refused at once
             return
         sock.setblocking(True)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if server.tls is not None:
-            server.request_pool.submit(self.handshake, sock, peer)
-        else:
+            server.request_pool.submit(self.handshake, sock, peer, admitted)
+        elif admitted:
             server.watch(Sniffer(server, sock, peer, self.local))
+        else:
+            server.watch(Refuser(server, sock, sock, peer))
 
     def on_expired(self):  # never: a listener waits without a deadline
         self.server.poller.wait(self)
 
-    def handshake(self, sock, peer):
+    def handshake(self, sock, peer, admitted=True):
         """TLS (a pool thread): the handshake, at most ``header_timeout``
-        long, then the protocol ALPN chose."""
+        long, then the protocol ALPN chose (or a refusal in it)."""
         server = self.server
         try:
             sock.settimeout(server.config.header_timeout)
@@ -90,6 +102,12 @@ class Listener(object):
         except (socket.error, ssl.SSLError) as error:
             log.debug("TLS handshake with %s failed: %s", peer[0], error)
             server.close_sockets(sock, sock)
+            if not admitted:
+                server.refused(None)
+            return
+        if not admitted:
+            Refuser(server, wrapped, sock, peer).refuse(
+                wrapped.selected_alpn_protocol() == "h2")
             return
         environ = base_environ(self.local[0], self.local[1], "https")
         if wrapped.selected_alpn_protocol() == "h2":
@@ -103,6 +121,60 @@ class Listener(object):
 
     def stop(self):
         self.server.poller.forget(self)
+
+
+class Refuser(object):
+    """A connection over ``max_connections``: once its first bytes tell
+    what it speaks it gets a 503 (HTTP/2: SETTINGS and a GOAWAY refusing
+    every stream), then a lingering close.  A client that says nothing
+    within ``_REFUSAL_WAIT`` seconds is just closed."""
+
+    def __init__(self, server, sock, raw, peer):
+        self.server = server
+        self.sock, self.raw, self.peer = sock, raw, peer
+        self.linger = True
+        self.deadline = monotonic() + _REFUSAL_WAIT
+
+    def fileno(self):
+        return self.sock.fileno()
+
+    def on_readable(self):
+        try:
+            data = self.sock.recv(len(PREFACE_LINE))
+        except socket.error:
+            data = b""
+        self.refuse(data.startswith(PREFACE_LINE[:len(data)]) and bool(data))
+
+    def refuse(self, http2):
+        try:
+            self.sock.sendall(_GOAWAY if http2 else BUSY)
+        except (socket.error, ssl.SSLError):
+            pass
+        self.server.refused(self)
+
+    def on_expired(self):
+        self.linger = False
+        self.server.refused(self)
+
+    def stop(self):
+        if self.server.poller.forget(self):
+            self.server.refused(self)
+
+    kill = stop
+
+
+def _refusal_goaway():
+    """A server's first bytes on an HTTP/2 connection it refuses: SETTINGS,
+    then a GOAWAY that processed no stream (the client may retry)."""
+    connection = ServerConnection(H2Configuration(client_side=False))
+    connection.initiate_connection()
+    connection.close_connection(ErrorCodes.REFUSED_STREAM, last_stream_id=0)
+    return connection.data_to_send()
+
+
+_GOAWAY = _refusal_goaway()
+#: Seconds a refused connection may take to say what it speaks.
+_REFUSAL_WAIT = 1.0
 
 
 class Sniffer(object):
@@ -146,8 +218,17 @@ class Sniffer(object):
         self.server.close(self)  # nothing (enough) came in time
 
     def stop(self):
+        """The server stops: a request on its way is still served, if it
+        comes within ``_STOP_GRACE`` seconds."""
+        if self.server.poller.forget(self):
+            self.deadline = min(self.deadline, monotonic() + _STOP_GRACE)
+            self.server.watch(self)
+
+    def kill(self):
         if self.server.poller.forget(self):
             self.server.close(self)
 
-    def kill(self):
-        self.stop()
+
+#: Seconds a connection that has sent nothing yet may still take to send
+#: its request once the server stops.
+_STOP_GRACE = 1.0

@@ -17,8 +17,21 @@ class Config(object):
     max_header_count = 100
     #: Largest request body, bytes: 413 past it.
     max_body_size = 1024 * 1024 * 1024
-    #: Open connections, idle ones included; past it new ones are closed.
+    #: Open HTTP connections, idle ones included; past it a new one gets a
+    #: 503 (HTTP/2: a GOAWAY).  WebSocket sessions count apart.
     max_connections = 1000
+    #: WebSocket sessions at once, over either protocol; past it a
+    #: handshake gets a 503.  Each needs a file descriptor (the server
+    #: raises its limit to the hard one at start).
+    max_websockets = 10000
+    #: The HTTP/1.1 parser: "httptools" (fast, in C; CPython 3.7+), "h11"
+    #: (pure Python, every interpreter), or "auto": httptools if installed.
+    http1_parser = "auto"
+    #: Seconds a request may wait for a thread when every thread is busy;
+    #: past it, a 503 (HTTP/2: the stream refused).
+    max_queue_time = 10.0
+    #: Seconds after which a running app call is reported (0: never).
+    slow_request_time = 30.0
     #: Threads running app calls (HTTP/1.1 requests, HTTP/2 streams); past
     #: it calls queue.  WebSocket sessions and HTTP/2 connections' readers
     #: hold a thread of their own, outside this count.

@@ -15,9 +15,11 @@ followers, with the hand-off paid only by calls that block.
 
 The main thread only waits for a signal to stop.
 """
+import fcntl
 import logging
 import os
 import select
+import signal
 import socket
 import ssl
 import threading
@@ -31,12 +33,80 @@ from wsgi_ng.server.config import Config
 from wsgi_ng.server.http2 import HTTP2Connection
 from wsgi_ng.server.poller import Poller
 from wsgi_ng.server.pool import ThreadPool
+from wsgi_ng.server.shedding import Tally
+from wsgi_ng.server.slow import SlowCalls
 from wsgi_ng.server.sockio import LINGER, Lingering
+from wsgi_ng.server.wire import wire_class
 from wsgi_ng.startup import parse_bind
 from wsgi_ng.wsbudget import Budget
 
 log = logging.getLogger("wsgi_ng.server")
 access_log = logging.getLogger("wsgi_ng.access")
+
+
+class _SignalWakeup(object):
+    """Wake the main thread's wait when a signal arrives.  The kernel may
+    deliver SIGTERM to any thread -- the poller's, say -- and Python runs
+    its handler in the main thread only when that thread wakes: waiting in
+    ``select`` for ever, it never did (seen: a server that ignored
+    SIGTERM).  ``signal.set_wakeup_fd`` makes the signal write to the stop
+    pipe; where it cannot be had (not the main thread, or someone else's
+    wakeup fd is set) the wait looks up every ``timeout`` seconds."""
+
+    def __init__(self, fd):
+        self.timeout, self._old = _SIGNAL_LOOK, None
+        try:
+            old = signal.set_wakeup_fd(fd)
+        except ValueError:  # not the main thread
+            return
+        if old != -1:  # someone else's: leave it
+            signal.set_wakeup_fd(old)
+            return
+        self.timeout, self._old = None, old
+
+    def restore(self):
+        if self._old is not None:
+            signal.set_wakeup_fd(self._old)
+
+
+def _nonblocking(fd):
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) |
+                os.O_NONBLOCK)
+
+
+#: Seconds between two looks for a signal where it cannot wake the wait.
+_SIGNAL_LOOK = 0.2
+#: Seconds between two looks at ``stop_now`` while draining.
+_LOOK = 0.2
+
+
+def raise_open_files_limit(wanted):
+    """Raise the open-files limit to its hard limit (each connection and
+    WebSocket session is a descriptor) and say so; warn when even that is
+    below *wanted*."""
+    try:
+        import resource
+    except ImportError:  # not Unix
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, wanted)
+    if soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            log.info("open files limit raised from %d to %d", soft, target)
+            soft = target
+        except (ValueError, OSError) as error:
+            log.info("open files limit stays %d: %s", soft, error)
+    if soft < wanted:
+        log.warning("open files limit %d is below max_connections + "
+                    "max_websockets (%d): raise it (ulimit -n) or lower them",
+                    soft, wanted)
+
+
+def _sheddable(task):
+    """Queued work the server can answer 503 for (the others, the event
+    loop among them, always run)."""
+    return hasattr(getattr(task, "__self__", None), "shed")
 
 
 def listen(host, port, backlog=1024):
@@ -69,6 +139,7 @@ class Server(object):
     def __init__(self, app, binds=(), fds=(), sockets=(), ng=None, config=None,
                  tls=None):
         self.config = config or Config()
+        self.wire_class = wire_class(self.config.http1_parser)
         self.app = prepare_app(app, ng, self.config.max_body_size)
         self.lifespan = Lifespan(app)  # the spec's ng_lifespan, if any
         self.tls = tls
@@ -88,8 +159,20 @@ class Server(object):
         self.ws_budget = Budget(self.config.ws_buffer_limit)
         self.stopping = False
         self._connections = set()  # open: waiting, serving or lingering
+        self._sessions = 0  # WebSocket sessions, over either protocol
+        self._http1_sessions = 0  # ... of which HTTP/1.1 connections
+        self._refusing = 0  # connections over the limit being answered 503
+        self.slow_calls = SlowCalls(self.config.slow_request_time)
+        self.tallies = dict(
+            connections=Tally("max_connections=%d" % self.config.max_connections),
+            websockets=Tally("max_websockets=%d" % self.config.max_websockets),
+            queue=Tally("max_queue_time=%gs (every thread busy)"
+                        % self.config.max_queue_time))
         self._lock = Condition(threading.Lock())
         self._stop_r, self._stop_w = os.pipe()
+        for fd in (self._stop_r, self._stop_w):
+            _nonblocking(fd)
+        self._at_once = False  # stop_now(): no more waiting
         self._looping = True  # the poll task goes on
         self._stopped = threading.Event()
 
@@ -99,7 +182,9 @@ class Server(object):
 
     @property
     def open_connections(self):
-        return len(self._connections)
+        """HTTP connections open (WebSocket sessions over HTTP/1.1 count
+        apart, against ``max_websockets``)."""
+        return len(self._connections) - self._http1_sessions
 
     def serve_forever(self):
         try:
@@ -107,19 +192,26 @@ class Server(object):
         except Exception:
             self._release()
             raise
+        raise_open_files_limit(self.config.max_connections +
+                               self.config.max_websockets)
         for host, port in self.addresses:
-            log.info("wsgi-ng serving on %s://%s:%d", "https" if self.tls else
-                     "http", "[%s]" % host if ":" in host else host, port)
+            log.info("wsgi-ng serving on %s://%s:%d (HTTP/1.1 parser: %s)",
+                     "https" if self.tls else "http",
+                     "[%s]" % host if ":" in host else host, port,
+                     self.wire_class.name)
         for listener in self.listeners:
             self.poller.wait(listener)
-        self.request_pool.submit(self._poll)
+        self.request_pool.submit_urgent(self._poll)
+        wakeup = _SignalWakeup(self._stop_w)
         try:
-            while not self.stopping:  # a signal interrupts select (EINTR)
+            while not self.stopping:
                 try:
-                    select.select([self._stop_r], [], [])
-                except (select.error, OSError):
+                    select.select([self._stop_r], [], [], wakeup.timeout)
+                    os.read(self._stop_r, 4096)
+                except (select.error, OSError):  # EINTR, EAGAIN
                     pass
         finally:
+            wakeup.restore()
             self._drain()
             self.lifespan.stop()
             self._release()
@@ -142,6 +234,11 @@ class Server(object):
         except OSError:  # stopped already
             pass
 
+    def stop_now(self):
+        """Stop without waiting for anything in flight (a second signal)."""
+        self._at_once = True
+        self.shutdown()
+
     def wait_stopped(self, timeout):
         return self._stopped.wait(timeout)
 
@@ -150,15 +247,28 @@ class Server(object):
         """One turn of the loop (see the module's doc)."""
         if not self._looping:
             return
+        waited = self.request_pool.oldest_wait()  # queued work expires in
+        timeout = None if waited is None else max(  # max_queue_time
+            0.0, self.config.max_queue_time - waited)
         with self.request_pool.waiting:  # another thread may take work
-            ready, expired = self.poller.poll(None)
+            ready, expired = self.poller.poll(timeout)
         for waiter in expired:
             self._run(waiter.on_expired)
         tasks = [self._run(waiter.on_readable) for waiter in ready]
         for task in tasks:
             if task is not None:
                 self.request_pool.submit(task)
-        self.request_pool.submit(self._poll)  # after them: see the doc
+        self._shed(self.request_pool.expire(self.config.max_queue_time,
+                                            _sheddable))
+        self.slow_calls.report()
+        self.request_pool.submit_urgent(self._poll)  # after them: the doc
+
+    def _shed(self, tasks):
+        """Work that waited past ``max_queue_time`` for a thread gets a 503
+        (a refused stream) instead."""
+        for fn, _ in tasks:
+            self.tallies["queue"].refused()
+            self._run(fn.__self__.shed)
 
     def _run(self, handle):
         """Run a waiter's handler; an error in it closes only its
@@ -175,14 +285,46 @@ class Server(object):
 
     # -- connections ------------------------------------------------------
     def admit(self, sock, peer):
-        """Count a new connection in, or refuse it over max_connections."""
+        """True for a new connection under ``max_connections``; False for
+        one to answer with a 503 (see ``arrival.Refuser``); None when even
+        that is too much (a tenth of the limit is being refused already):
+        it is closed."""
         with self._lock:
-            full = len(self._connections) >= self.config.max_connections
-        if full:
-            log.warning("max_connections=%d reached; connection from %s "
-                        "closed", self.config.max_connections, peer[0])
-            sock.close()
-        return not full
+            if self.open_connections < self.config.max_connections:
+                return True
+            if self._refusing < max(10, self.config.max_connections // 10):
+                self._refusing += 1
+                return False
+        self.tallies["connections"].refused()
+        sock.close()
+        return None
+
+    def refused(self, refuser):
+        """A refused connection was answered (or its handshake failed:
+        None); it closes."""
+        self.tallies["connections"].refused()
+        with self._lock:
+            self._refusing -= 1
+        if refuser is not None:
+            self.close(refuser)
+
+    def session_room(self):
+        """Whether another WebSocket session fits (``max_websockets``);
+        counted as refused when not."""
+        if self._sessions < self.config.max_websockets:
+            return True
+        self.tallies["websockets"].refused()
+        return False
+
+    def session_began(self, http1):
+        with self._lock:
+            self._sessions += 1
+            self._http1_sessions += 1 if http1 else 0
+
+    def session_ended(self, http1):
+        with self._lock:
+            self._sessions -= 1
+            self._http1_sessions -= 1 if http1 else 0
 
     def begin(self, connection, replacing=None):
         """*connection* takes over (from the arrival *replacing* it);
@@ -190,9 +332,6 @@ class Server(object):
         with self._lock:
             self._connections.discard(replacing)
             self._connections.add(connection)
-        if self.stopping:  # arrived as the server stops: not served
-            self.close(connection)
-            return None
         return connection.start()
 
     def upgrade(self, connection, upgrade):
@@ -215,7 +354,7 @@ class Server(object):
     def close(self, connection):
         """Close *connection*; lingering (see ``Lingering``) when the server
         answered and the client may still be sending."""
-        if getattr(connection, "linger", False) and not self.stopping:
+        if getattr(connection, "linger", False):
             lingering = Lingering(connection, monotonic() + LINGER)
             with self._lock:
                 self._connections.discard(connection)
@@ -243,13 +382,21 @@ class Server(object):
         deadline = monotonic() + self.config.graceful_timeout
         for listener in self.listeners:
             listener.stop()
+        requests, sessions = self.slow_calls.count, self._sessions
+        if requests or sessions:
+            log.info("stopping: finishing %d request%s and %d WebSocket "
+                     "session%s, for at most %g s", requests,
+                     "" if requests == 1 else "s", sessions,
+                     "" if sessions == 1 else "s",
+                     self.config.graceful_timeout)
         for connection in self._open():  # all at once: a WebSocket's
             stopper = threading.Thread(target=connection.stop)  # close may
             stopper.daemon = True  # wait for its peer
             stopper.start()
         if not self._wait_closed(deadline):
-            log.warning("graceful_timeout=%gs over; closing %d connections",
-                        self.config.graceful_timeout, len(self._open()))
+            log.warning("%s; closing %d connections", "stopping at once"
+                        if self._at_once else "graceful_timeout=%gs over"
+                        % self.config.graceful_timeout, len(self._open()))
             for connection in self._open():
                 connection.kill()
             self._wait_closed(monotonic() + 1.0)
@@ -262,9 +409,21 @@ class Server(object):
             return list(self._connections)
 
     def _wait_closed(self, deadline):
-        with self._lock:
-            return self._lock.wait_for(lambda: not self._connections,
-                                       deadline - monotonic())
+        """Wait until every connection closed, *deadline* passed or
+        ``stop_now`` was called (looked at every ``_LOOK`` seconds: it may
+        come from a signal handler, which must not take a lock)."""
+        while not self._at_once:
+            with self._lock:
+                if self._lock.wait_for(lambda: not self._connections,
+                                       min(_LOOK, deadline - monotonic())):
+                    return True
+            if monotonic() >= deadline:
+                return False
+        return not self._open()
+
+    @property
+    def sessions(self):
+        return self._sessions
 
     def access_log(self, environ, status, size):
         if not access_log.isEnabledFor(logging.INFO):

@@ -42,11 +42,11 @@ def status_line(code):
     return "%d %s" % (code, responses.get(code, ""))
 
 
-def answer_plain(responder, status, text):
+def answer_plain(responder, status, text, headers=()):
     """Send a short plain-text response (an error the server answers)."""
     body = (text + "\n").encode("utf-8")
     responder.start(status, [("content-type", "text/plain; charset=utf-8"),
-                             ("content-length", str(len(body)))])
+                             ("content-length", str(len(body)))] + list(headers))
     responder.data(body, True)
     responder.end([])
 
@@ -73,9 +73,20 @@ class Exchange(object):
         self.status_code = None  # what went out, for the access log
         self.sent_bytes = 0
 
-    def run(self):
+    def run(self, slow_calls=None):
         """Run the app; returns the app's result when it accepted a
-        WebSocket (the handler finishes the session), else None."""
+        WebSocket (the handler finishes the session), else None.  The call
+        is noted in *slow_calls*, if given, while it runs
+        (``slow.SlowCalls``)."""
+        if slow_calls is None:
+            return self._run()
+        token = slow_calls.begin(self.environ)
+        try:
+            return self._run()
+        finally:
+            slow_calls.end(token)
+
+    def _run(self):
         self.context.install(self.environ)
         try:
             result = self.app(self.environ, self.start_response)

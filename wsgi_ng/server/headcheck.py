@@ -1,17 +1,18 @@
-"""What HTTP/1.1's request parser must be stricter about than h11 is.
+"""What the HTTP/1.1 request parsers must be stricter about than they are.
 
 h11 reads a request head leniently where RFC 9112 leaves a choice: it
 unfolds obsolete line folding and (from 0.14) takes a bare LF for a line
 end, while h11 0.11, on Python 2, does not see a bare LF at all.  A proxy in
 front may read either differently -- a request smuggling vector -- so the
 server refuses both (RFC 9112 sections 2.2 and 5.2), whichever parser runs.
-``HeadCheck`` keeps the raw bytes of the head being read and checks them
-once it is complete, before h11 acts on it.
+``head_end`` finds where a head ends and checks it before a parser acts on
+it: ``HeadCheck`` for h11, which keeps the raw bytes h11 is fed, and the
+httptools wire, which feeds llhttp one complete head at a time.
 
-It also turns h11's errors into a status and words: a ``Transfer-Encoding``
-whose final coding is not chunked is a 400 (RFC 9112 section 6.3), an
-unknown coding alone a 501, a request line longer than the head limit a
-414, and no message carries a Python repr.
+It also turns the parsers' errors into a status and words: a
+``Transfer-Encoding`` whose final coding is not chunked is a 400 (RFC 9112
+section 6.3), an unknown coding alone a 501, a request line longer than the
+head limit a 414, and no message carries a Python repr.
 """
 import re
 
@@ -28,7 +29,8 @@ _REPR = re.compile(r":\s*(?:bytearray\()?b?['\"].*$")
 
 
 class HeadCheck(object):
-    """The raw request head as it arrives, checked once complete."""
+    """The raw request head as it arrives, checked once complete (for h11,
+    which is fed the same bytes)."""
 
     def __init__(self):
         self.head = None  # the complete head, once it is
@@ -44,11 +46,9 @@ class HeadCheck(object):
             self._check()
 
     def target_too_long(self, limit):
-        """True when the head is incomplete and its request target -- as
-        much of it as came -- is longer than *limit*: a 414, not a 431."""
-        line = self._data.lstrip(b"\r\n").split(b"\n", 1)[0]
-        target = line.partition(b" ")[2].split(b" ", 1)[0]
-        return self.head is None and len(target) > limit
+        """True when the head is incomplete and its request target is
+        longer than *limit*: a 414, not a 431."""
+        return self.head is None and target_too_long(self._data, limit)
 
     def feed(self, data):
         """Bytes received while the head is incomplete; ``BadRequest`` when
@@ -58,19 +58,40 @@ class HeadCheck(object):
             self._check()
 
     def _check(self):
-        # an empty line before the request line is allowed: skip it
-        start = len(self._data) - len(self._data.lstrip(b"\r\n"))
-        blank = _BLANK_LINE.search(self._data, max(start, self._searched - 2))
-        if blank is None:
+        end = head_end(self._data, self._searched)
+        if end is None:
             self._searched = len(self._data)
             return
-        self.head = head = bytes(self._data[start:blank.end()])
+        self.head = bytes(self._data[:end])
         self._data = bytearray()
-        if _BARE_LF.search(head):
-            raise BadRequest(400, "a line of the request head ends in a bare "
-                             "LF, not CRLF")
-        if _FOLDED.search(head):
-            raise BadRequest(400, "obsolete line folding in the request head")
+
+
+def head_end(data, searched=0):
+    """Where the request head at the start of *data* ends (just past its
+    empty line), or None while it is incomplete -- *searched* bytes of it
+    were looked at before; ``BadRequest`` for a head to refuse."""
+    if data[:1] in (b"\r", b"\n"):
+        # RFC 9112 section 2.2 lets a server skip it; h11 refuses it, and
+        # so, alike on every parser, does this server
+        raise BadRequest(400, "an empty line before the request line")
+    blank = _BLANK_LINE.search(data, max(0, searched - 2))
+    if blank is None:
+        return None
+    head = data[:blank.end()]
+    if _BARE_LF.search(head):
+        raise BadRequest(400, "a line of the request head ends in a bare "
+                         "LF, not CRLF")
+    if _FOLDED.search(head):
+        raise BadRequest(400, "obsolete line folding in the request head")
+    return blank.end()
+
+
+def target_too_long(data, limit):
+    """True when the request target at the start of *data* -- as much of
+    it as came -- is longer than *limit*."""
+    line = bytes(data).split(b"\n", 1)[0]
+    target = line.partition(b" ")[2].split(b" ", 1)[0]
+    return len(target) > limit
 
 
 def parser_error(error, check, in_body, max_target_size):

@@ -1,4 +1,5 @@
-"""HTTP/1.1 on one connection, with h11 doing the wire format.
+"""HTTP/1.1 on one connection; the wire format is a ``wire`` (h11, or
+httptools where it is installed).
 
 While a request head arrives, and between keep-alive requests, the
 connection waits in the server's poller, which reads what comes
@@ -17,10 +18,8 @@ import logging
 import socket
 import ssl
 
-import h11
-
-from wsgi_ng._compat import PY2, monotonic
-from wsgi_ng.errors import BadRequest
+from wsgi_ng._compat import monotonic
+from wsgi_ng.errors import BadRequest, LocalProtocolError
 from wsgi_ng.handshake import accept_response, websocket_offer
 from wsgi_ng.host import RequestContext
 from wsgi_ng.server.bodies import RequestBody
@@ -29,8 +28,9 @@ from wsgi_ng.server import handover
 from wsgi_ng.server.exchange import (
     ClientGone, Exchange, log_bad_request, status_line,
 )
-from wsgi_ng.server.headcheck import HeadCheck, parser_error
+from wsgi_ng.server.shedding import RETRY_AFTER
 from wsgi_ng.server.sockio import ReadTimeout, TimedSocket
+from wsgi_ng.server.wire import END, NEED_DATA, Head
 from wsgi_ng.server.wsevents import serve_http1, session_options
 from wsgi_ng.websocket import (
     FrameChannel, SocketStream, WebSocket, end_session, finish_session,
@@ -38,7 +38,7 @@ from wsgi_ng.websocket import (
 
 log = logging.getLogger("wsgi_ng.server")
 
-_SWITCHING = b"Switching Protocols"
+_SWITCHING = "Switching Protocols"
 #: Unread request body the server reads away to keep a connection alive.
 _DRAIN_LIMIT = 64 * 1024
 
@@ -52,10 +52,7 @@ class HTTP1Connection(object):
         self.sock = sock
         self.peer = peer
         self.base_environ = base_environ
-        self.conn = h11.Connection(
-            h11.SERVER, max_incomplete_event_size=self.config.max_header_size)
-        self.head_check = HeadCheck()
-        self.peer_closed = False
+        self.wire = server.wire_class(self.config)
         self._sniffed = initial  # read already, fed when start() runs
         self._request = None  # the complete request serve() answers
         self._head_began = None  # when the first byte of this head came
@@ -71,21 +68,19 @@ class HTTP1Connection(object):
 
     # -- I/O ------------------------------------------------------------
     def receive(self, timeout):
-        """Feed h11 the next bytes; ``ReadTimeout`` after *timeout*,
-        ``BadRequest`` when a completed head is one to refuse."""
+        """Feed the wire the next bytes; ``ReadTimeout`` after *timeout*."""
         self._feed(self.io.recv(timeout))
 
     def _feed(self, data):
-        self.conn.receive_data(data)
-        self.peer_closed = not data
+        self.wire.receive(data)
         if data and self._head_began is None:
             self._head_began = monotonic()
-        self.head_check.feed(data)
 
-    def send(self, event, hold=False):
-        """Send *event*; with *hold* its bytes wait for the next send, so a
+    def send(self, data, hold=False):
+        """Send *data*; with *hold* it waits for the next send, so a
         response head and its first body block leave in one write."""
-        data = self._held + self.conn.send(event)
+        if self._held:
+            data = self._held + data
         self._held = data if hold else b""
         if data and not hold:
             try:
@@ -96,26 +91,14 @@ class HTTP1Connection(object):
     def buffered(self):
         """True when request bytes are already read (pipelined, or inside
         the TLS layer)."""
-        return bool(self.conn.trailing_data[0]) or self.io.buffered()
-
-    def parse(self):
-        """The next h11 event from what was received (``NEED_DATA`` when
-        more must come); a malformed request is a ``BadRequest``."""
-        in_body = self.conn.their_state is h11.SEND_BODY
-        try:
-            return self.conn.next_event()
-        except h11.RemoteProtocolError as error:
-            if self.peer_closed:  # it left in the middle: nobody to answer
-                raise ClientGone("the client closed mid-request: %s" % error)
-            raise parser_error(error, self.head_check, in_body,
-                               self.config.max_target_size)
+        return self.wire.buffered or self.io.buffered()
 
     def next_event(self, timeout):
-        """The next h11 event, waiting at most *timeout* seconds for each
-        read (a request body, on the app's thread)."""
+        """The wire's next event, waiting at most *timeout* seconds for
+        each read (a request body, on the app's thread)."""
         while True:
-            event = self.parse()
-            if event is not h11.NEED_DATA:
+            event = self.wire.next_event()
+            if event is not NEED_DATA:
                 return event
             self.receive(timeout)
 
@@ -138,7 +121,7 @@ class HTTP1Connection(object):
                 self._feed(data)
             if self.io.buffered():  # TLS decrypted more than we took
                 self._feed(self.io.recv_ready() or b"")
-            event = self.parse()
+            event = self.wire.next_event()
         except BadRequest as error:
             self.refuse(error.status, error.reason)
             self.server.close(self)
@@ -146,11 +129,11 @@ class HTTP1Connection(object):
         except ClientGone:
             self.server.close(self)
             return None
-        if event is h11.NEED_DATA:
+        if event is NEED_DATA:
             self._wait_for_request()
             return None
-        if not isinstance(event, h11.Request):
-            self.server.close(self)  # ConnectionClosed
+        if type(event) is not Head:
+            self.server.close(self)  # CLOSED
             return None
         self._request = event
         return self.serve
@@ -173,6 +156,12 @@ class HTTP1Connection(object):
         self.server.close(self)  # idle or too slow: just close
 
     # -- serving (a pool thread) --------------------------------------------
+    def shed(self):
+        """Waited past ``max_queue_time`` for a thread: a 503 instead."""
+        self._request = None
+        self.refuse(503, "no thread free within max_queue_time", tallied=True)
+        self.server.close(self)
+
     def serve(self):
         """Answer the request the poller found complete and any received
         after it; then wait in the poller again, or close."""
@@ -203,46 +192,47 @@ class HTTP1Connection(object):
         else:
             self.server.close(self)
 
-    def refuse(self, status, why):
-        """Answer a request the server will not serve, in one log line and
-        a plain-text response, and close."""
-        log_bad_request(self.peer, why, status)
+    def refuse(self, status, why, tallied=False):
+        """Answer a request the server will not serve, in one log line (a
+        503 is *tallied*: counted, see ``shedding``) and a plain-text
+        response, and close."""
+        if not tallied:
+            log_bad_request(self.peer, why, status)
         self.linger = True
-        if self.conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
+        if not self.wire.can_respond:
             return
         line = status_line(status)
         body = ("%s: %s\n" % (line, why)).encode("utf-8")
+        headers = [("Content-Type", "text/plain; charset=utf-8"),
+                   ("Content-Length", str(len(body))), ("Connection", "close")]
+        if status == 503:
+            headers.append(("Retry-After", RETRY_AFTER))
+        wire = self.wire
         try:
-            self.send(h11.Response(status_code=status, reason=line[4:], headers=[
-                ("Content-Type", "text/plain; charset=utf-8"),
-                ("Content-Length", str(len(body))), ("Connection", "close")]))
-            self.send(h11.Data(data=body))
-            self.send(h11.EndOfMessage())
-        except (ClientGone, h11.LocalProtocolError):
-            pass
+            self.send(wire.response(status, line[4:], headers), hold=True)
+            self.send(wire.body(body) + wire.end([]))
+        except (ClientGone, LocalProtocolError):
+            pass  # gone, or a response was begun after all
 
     def next_cycle(self):
         """Get ready for the next request; False when the connection must
         close instead."""
-        if self.conn.their_state is h11.SEND_BODY:  # the app left some body
+        if self.wire.reading_body:  # the app left some body
             try:
                 drained = 0
                 while drained <= _DRAIN_LIMIT:
                     event = self.next_event(self.config.keep_alive_timeout)
-                    if not isinstance(event, h11.Data):
+                    if type(event) is not bytes:
                         break
-                    drained += len(event.data)
+                    drained += len(event)
             except ReadTimeout:
                 pass
             except BadRequest as error:  # answered already: only log it
                 log_bad_request(self.peer, error.reason,
                                 "after its response: connection closed")
-        if self.conn.our_state is not h11.DONE or \
-                self.conn.their_state is not h11.DONE:
+        if not self.wire.next_cycle():
             self.linger = True  # the client may still be sending
             return False
-        self.conn.start_next_cycle()
-        self.head_check.reset(self.conn.trailing_data[0])
         self._head_began = monotonic() if self.buffered() else None
         return True
 
@@ -269,11 +259,7 @@ class HTTP1Connection(object):
     def handle(self, request):
         """Serve one request: None to go on, ``_CLOSE`` or an ``Upgrade``."""
         self.requests += 1
-        headers = list(request.headers)
-        method, target = request.method, request.target
-        if PY2:  # h11 0.11 hands out bytearrays: made plain bytes here
-            headers = [(bytes(name), bytes(value)) for name, value in headers]
-            method, target = bytes(method), bytes(target)
+        headers, method, target = request.headers, request.method, request.target
         fields = self.check_head(request, method, target, headers)
         if self.wants_h2c(fields):
             return self.upgrade_to_h2(method, target, headers)
@@ -281,7 +267,7 @@ class HTTP1Connection(object):
         if length is not None and int(length) > self.config.max_body_size:
             raise BadRequest(413, "request body over %d bytes"
                              % self.config.max_body_size)
-        http_version = bytes(request.http_version).decode("ascii")
+        http_version = request.http_version
         body = _Body(self, self.config.max_body_size)
         environ = request_environ(self.base_environ, method, target,
                                   "HTTP/" + http_version, headers, self.peer,
@@ -289,6 +275,10 @@ class HTTP1Connection(object):
         responder = _Responder(self, method == b"HEAD")
         offer = websocket_offer(environ)
         session = None
+        if offer is not None and not self.server.session_room():
+            self.refuse(503, "max_websockets=%d reached"
+                        % self.config.max_websockets, tallied=True)
+            return _CLOSE
         if offer is not None:
             session = self.session = WebSocket(
                 offer.subprotocols,
@@ -304,12 +294,19 @@ class HTTP1Connection(object):
         offered = handover.offer(self, environ) if offer is not None else None
         exchange = Exchange(offered.app if offered else self.server.app,
                             environ, responder, context)
-        result = exchange.run()
+        result = exchange.run(self.server.slow_calls)
         if offered is not None and offered.taken:
             offered.finish()
             return _CLOSE
-        if result is not None:  # an accepted WebSocket session
-            served = finish_session(session, result, event_driven=True)
+        if session is not None and session.state is WebSocket.ACCEPTED:
+            served = False
+            try:
+                if result is not None:  # else the exchange ended it (1011)
+                    served = finish_session(session, result,
+                                            event_driven=True)
+            finally:
+                if not served:  # else it counts until the session ends
+                    self.server.session_ended(http1=True)
             self.server.access_log(environ, 101, 0)
             return _SERVED if served else _CLOSE
         self.server.access_log(environ, exchange.status_code,
@@ -319,23 +316,25 @@ class HTTP1Connection(object):
         return None
 
     def check_head(self, request, method, target, headers):
-        """Limits and rules h11 leaves to the server; returns the fields as
-        a dict (names lower-case)."""
-        if bytes(request.http_version) not in (b"1.0", b"1.1"):
-            raise BadRequest(505, "HTTP/%s over HTTP/1 framing" % (
-                bytes(request.http_version).decode("ascii"),))
+        """Limits and rules the parsers leave to the server; returns the
+        fields as a dict (names lower-case)."""
+        if request.http_version not in ("1.0", "1.1"):
+            raise BadRequest(505, "HTTP/%s over HTTP/1 framing"
+                             % request.http_version)
         if len(target) > self.config.max_target_size:
             raise BadRequest(414, "request target over %d bytes"
                              % self.config.max_target_size)
         size = len(method) + len(target) + sum(
             len(n) + len(v) + 4 for n, v in headers)
-        if size > self.config.max_header_size:  # h11 bounds only partial heads
+        if size > self.config.max_header_size:  # a bound on partial heads only
             raise BadRequest(431, "request head over %d bytes"
                              % self.config.max_header_size)
         if len(headers) > self.config.max_header_count:
             raise BadRequest(431, "more than %d header fields"
                              % self.config.max_header_count)
         fields = dict(headers)
+        if b"host" not in fields and request.http_version == "1.1":
+            raise BadRequest(400, "an HTTP/1.1 request without Host")
         if b"content-length" in fields and b"transfer-encoding" in fields:
             raise BadRequest(400, "both Content-Length and Transfer-Encoding "
                              "(request smuggling)")
@@ -346,9 +345,9 @@ class HTTP1Connection(object):
         self.server.request_pool.detach()  # a session holds its thread
         headers, extensions = accept_response(offer, subprotocol, extra_headers,
                                               self.config.compress)
-        self.send(h11.InformationalResponse(status_code=101, headers=headers,
-                                            reason=_SWITCHING))
-        trailing, _ = self.conn.trailing_data
+        self.send(self.wire.informational(101, _SWITCHING, headers))
+        self.server.session_began(http1=True)
+        trailing = self.wire.trailing
         self.io.release()
         return FrameChannel(SocketStream(self.sock, owned=False),
                             extensions=extensions, trailing_data=trailing,
@@ -365,13 +364,11 @@ class HTTP1Connection(object):
                 and b"transfer-encoding" not in fields)
 
     def upgrade_to_h2(self, method, target, headers):
-        while not isinstance(self.next_event(self.config.header_timeout),
-                             h11.EndOfMessage):
+        while self.next_event(self.config.header_timeout) is not END:
             pass
-        self.send(h11.InformationalResponse(status_code=101, headers=[
-            ("Connection", "Upgrade"), ("Upgrade", "h2c")], reason=_SWITCHING))
-        trailing, _ = self.conn.trailing_data
-        return Upgrade(method, target, headers, trailing)
+        self.send(self.wire.informational(101, _SWITCHING, [
+            ("Connection", "Upgrade"), ("Upgrade", "h2c")]))
+        return Upgrade(method, target, headers, self.wire.trailing)
 
 
 #: ``handle``'s answer when the connection must close (after a refusal or a
@@ -402,7 +399,7 @@ _NOT_ON_HTTP2 = frozenset([b"host", b"connection", b"upgrade", b"http2-settings"
 
 
 class _Body(RequestBody):
-    """The request body as h11 parses it; the first read answers an
+    """The request body as the wire parses it; the first read answers an
     ``Expect: 100-continue``."""
 
     def __init__(self, connection, limit):
@@ -411,15 +408,14 @@ class _Body(RequestBody):
 
     def _next_chunk(self):
         connection = self._connection
-        if connection.conn.they_are_waiting_for_100_continue:
-            connection.send(h11.InformationalResponse(
-                status_code=100, headers=[], reason=b"Continue"))
+        if connection.wire.expects_continue:
+            connection.send(connection.wire.informational(100, "Continue", []))
         try:  # a malformed body is a BadRequest the exchange answers
             event = connection.next_event(connection.config.header_timeout)
         except ReadTimeout:
             raise ClientGone("the request body stalled")
-        if isinstance(event, h11.Data):
-            return bytes(event.data)
+        if type(event) is bytes:
+            return event
         return b""
 
 
@@ -435,25 +431,28 @@ class _Responder(object):
         self.chunked = True
 
     def hint(self, headers):
-        self.connection.send(h11.InformationalResponse(
-            status_code=103, headers=headers, reason=b"Early Hints"))
+        connection = self.connection
+        connection.send(connection.wire.informational(103, "Early Hints",
+                                                      headers))
         return True
 
     def start(self, status, headers):
         self.chunked = not any(name.lower() == "content-length"
                                for name, _ in headers)
         code, _, reason = status.partition(" ")
-        self.connection.send(h11.Response(status_code=int(code), headers=headers,
-                                          reason=reason.encode("latin-1")),
-                             hold=True)
+        connection = self.connection
+        connection.send(connection.wire.response(int(code), reason, headers),
+                        hold=True)
 
     def data(self, block, final):
         if not self.head:
-            self.connection.send(h11.Data(data=block), hold=final)
+            connection = self.connection
+            connection.send(connection.wire.body(block), hold=final)
 
     def end(self, trailers):
-        self.connection.send(h11.EndOfMessage(
-            headers=trailers if self.chunked and not self.head else []))
+        connection = self.connection
+        connection.send(connection.wire.end(
+            trailers if self.chunked and not self.head else []))
 
     def abort(self):
         self.aborted = True

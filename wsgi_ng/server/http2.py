@@ -40,6 +40,7 @@ from wsgi_ng.server.h2state import (
 from wsgi_ng.server.exchange import (
     ClientGone, Exchange, answer_plain, log_bad_request, status_line,
 )
+from wsgi_ng.server.shedding import RETRY_AFTER
 from wsgi_ng.server.sockio import ReadTimeout, TimedSocket
 from wsgi_ng.server.wsevents import StreamDriver, session_options
 from wsgi_ng.websocket import (
@@ -521,6 +522,12 @@ class _Stream(object):
         self.declares_body = dict(headers).get(b"content-length", b"0") != b"0"
 
     # -- running the app (a pool thread) -----------------------------------
+    def shed(self):
+        """Waited past ``max_queue_time`` for a thread: refused (the client
+        may retry it), the app never called."""
+        self.connection.reset(self, h2.errors.ErrorCodes.REFUSED_STREAM)
+        self.connection.stream_done(self)
+
     def run(self):
         connection = self.connection
         driver = None
@@ -532,6 +539,12 @@ class _Stream(object):
                 answer_plain(self, status_line(error.status), error.reason)
                 return
             session = None
+            if websocket and not connection.server.session_room():
+                answer_plain(self, "503 Service Unavailable",
+                             "max_websockets=%d reached"
+                             % connection.config.max_websockets,
+                             [("retry-after", RETRY_AFTER)])
+                return
             if websocket:
                 offer = extended_connect_offer(environ)
                 session = self.session = WebSocket(
@@ -547,10 +560,16 @@ class _Stream(object):
                 trailers=True, websocket=session, full_duplex=True,
                 disconnected=self.disconnected)
             exchange = Exchange(connection.server.app, environ, self, context)
-            result = exchange.run()
-            if result is not None:
-                if finish_session(session, result, event_driven=True):
-                    driver = StreamDriver(self)
+            result = exchange.run(connection.server.slow_calls)
+            if session is not None and session.state is WebSocket.ACCEPTED:
+                try:
+                    # (no result: the exchange ended the session, 1011)
+                    if result is not None and finish_session(
+                            session, result, event_driven=True):
+                        driver = StreamDriver(self)  # a handler serves it
+                finally:
+                    if driver is None:  # else it counts until the end
+                        connection.server.session_ended(http1=False)
                 connection.server.access_log(environ, 200, 0)
                 return
             connection.server.access_log(environ, exchange.status_code,
@@ -598,6 +617,7 @@ class _Stream(object):
             offer, subprotocol, extra_headers, self.connection.config.compress)
         self.connection.call(self, "send_headers", self.id, [(":status", "200")]
                              + _lower(headers))
+        self.connection.server.session_began(http1=False)
         return FrameChannel(_StreamBytes(self), extensions=extensions,
                             **session_options(self.connection.server))
 

@@ -24,6 +24,13 @@ stall took the pool to its cap under load and halved throughput).  After
 the CPU cannot hold up all others for long; and each ``patience`` seconds
 of progress without a stall halve the target again.
 Idle threads retire after ``idle_timeout``.
+
+Two duties keep a saturated pool answering.  A task submitted as
+*urgent* (the server's event loop) that cannot get a thread because every
+thread is busy at the cap -- hung apps -- runs on one *reserve* thread
+beyond the cap, so the server keeps accepting, reading and refusing.  And
+``expire(age)`` takes out the tasks that waited longer than *age*, which
+the server answers with a 503 instead of letting them wait without end.
 """
 import atexit
 import collections
@@ -74,6 +81,7 @@ class ThreadPool(object):
         self._wakeups = 0  # idle threads told to take work, not yet up
         self._started = 0  # tasks taken so far: the watcher's progress sign
         self._spawned = 0
+        self._reserve = False  # the reserve thread runs (see the doc)
         self._watching = False  # the watcher is timing a queue
         self._closed = False
         self._local = threading.local()
@@ -86,10 +94,18 @@ class ThreadPool(object):
 
     def submit(self, fn, *args):
         """Queue *fn*; False (and nothing runs) once the pool shut down."""
+        return self._queue(fn, args, False)
+
+    def submit_urgent(self, fn):
+        """Queue *fn* like ``submit``; when every thread is busy at the cap
+        it runs on the reserve thread instead of waiting (the doc)."""
+        return self._queue(fn, (), True)
+
+    def _queue(self, fn, args, urgent):
         with self._work:
             if self._closed:
                 return False
-            self._tasks.append((fn, args))
+            self._tasks.append((fn, args, urgent, monotonic()))
             self._top_up()
             if not self._watching:  # the watcher times the queue
                 self._watching = True
@@ -150,7 +166,7 @@ class ThreadPool(object):
 
     def _grow(self):
         """Double the target and wake threads for the waiting tasks (the
-        lock is held)."""
+        lock is held); at the cap, an urgent task goes to the reserve."""
         working = self._working()
         self._target = min(self.max_threads,
                            max(2 * self._target, working + 1))
@@ -158,6 +174,58 @@ class ThreadPool(object):
         for _ in range(wanted - self._wakeups):
             if not self._wake():
                 break
+        if self._threads >= self.max_threads and not self._idle and \
+                not self._reserve:
+            self._start_reserve()
+
+    def _start_reserve(self):
+        """Run the first urgent task queued on the reserve thread (the lock
+        is held)."""
+        for task in self._tasks:
+            if task[2]:
+                self._tasks.remove(task)
+                self._reserve = True
+                thread = threading.Thread(target=self._run_reserve,
+                                          args=(task,),
+                                          name="%s-reserve" % self.name)
+                thread.daemon = True
+                thread.start()
+                return
+
+    def _run_reserve(self, task):
+        try:
+            task[0](*task[1])
+        except Exception:
+            log.exception("unhandled error in %s reserve thread", self.name)
+        finally:
+            with self._work:
+                self._reserve = False
+
+    def oldest_wait(self):
+        """Seconds the oldest queued task has waited, or None."""
+        tasks = self._tasks
+        try:
+            return monotonic() - tasks[0][3]
+        except IndexError:
+            return None
+
+    def expire(self, age, expirable):
+        """Take out the tasks queued longer than *age* seconds for which
+        ``expirable(fn)`` is true; returns them as ``(fn, args)``."""
+        taken, now = [], monotonic()
+        with self._work:
+            if not self._tasks or now - self._tasks[0][3] <= age:
+                return taken  # the common case: nothing waited that long
+            kept = collections.deque()
+            while self._tasks and now - self._tasks[0][3] > age:
+                task = self._tasks.popleft()
+                if expirable(task[0]):
+                    taken.append(task[:2])
+                else:
+                    kept.append(task)
+            kept.extend(self._tasks)
+            self._tasks = kept
+        return taken
 
     def detach(self):
         """Called from a task: its thread leaves the pool (see above)."""
@@ -226,7 +294,7 @@ class ThreadPool(object):
                 task = self._next_task()
             if task is None:
                 return
-            fn, args = task
+            fn, args = task[:2]
             try:
                 fn(*args)
             except Exception:  # the task's own handler failed: keep the pool

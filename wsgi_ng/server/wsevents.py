@@ -46,7 +46,7 @@ def serve_http1(connection):
     waiter = SessionWaiter(connection)
     task = server.begin(waiter, replacing=connection)
     if task is None:  # the server stopped meanwhile: no more turns
-        waiter.session.served.end()
+        waiter.ended()
     else:
         task()
 
@@ -90,7 +90,7 @@ class SessionWaiter(object):
         while True:
             self.session.served.deliver(self.channel.feed(data))
             if self.channel.finished:
-                self.session.served.end()
+                self.ended()
                 self.server.close(self)
                 return
             if not (self._tls and self.io.buffered()):
@@ -100,6 +100,13 @@ class SessionWaiter(object):
                 break
         if self.channel.may_read() or not self.channel.park(self.resume):
             self.poller.wait(self)  # (the server counts it already)
+
+    def ended(self):
+        """The session is over: ``on_close``, and it stops counting."""
+        try:
+            self.session.served.end()
+        finally:
+            self.server.session_ended(http1=True)
 
     def resume(self):
         """The budget has room again (called by whoever made it)."""
@@ -155,8 +162,7 @@ class StreamDriver(object):
             if data is not None:
                 self.session.served.deliver(self.channel.feed(data))
                 if self.channel.finished:
-                    self.session.served.end()
-                    self.stream.connection.stream_done(self.stream)
+                    self._ended()
                     return
                 continue
             with self._lock:
@@ -164,6 +170,14 @@ class StreamDriver(object):
                     self._running = False
                     return
                 self._again = False
+
+    def _ended(self):
+        connection = self.stream.connection
+        try:
+            self.session.served.end()
+        finally:
+            connection.server.session_ended(http1=False)
+            connection.stream_done(self.stream)
 
     def _take(self):
         """The next bytes of the stream (its flow-control credit given

@@ -1,0 +1,58 @@
+"""Saying no under load, and saying it once.
+
+Past a limit -- open connections, WebSocket sessions, the time a request
+may wait for a thread -- a client gets ``503 Service Unavailable`` with a
+``Retry-After`` (over HTTP/2, its stream is refused), never a silent close
+or a wait without end.  The log gets one line per limit and interval with
+a count, never a line per refusal: under attack a line per refusal is
+itself the outage.
+"""
+import logging
+
+from wsgi_ng._compat import monotonic
+
+log = logging.getLogger("wsgi_ng.server")
+
+#: Seconds between two log lines about the same limit.
+INTERVAL = 10.0
+#: What a refused HTTP/1.1 client is told to wait before trying again.
+RETRY_AFTER = "1"
+_BUSY_TEXT = b"503 Service Unavailable: the server is busy, try again\n"
+#: The answer to an HTTP/1.1 client refused before its request was read.
+BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: " +
+        RETRY_AFTER.encode("ascii") + b"\r\nContent-Type: text/plain; "
+        b"charset=utf-8\r\nContent-Length: " +
+        str(len(_BUSY_TEXT)).encode("ascii") + b"\r\nConnection: close\r\n"
+        b"\r\n" + _BUSY_TEXT)
+
+
+class Tally(object):
+    """Counts refusals for one limit and logs them at most once an
+    *interval*: ``"max_connections=1000 reached: 57 refused in 10 s
+    (answered 503)"``."""
+
+    def __init__(self, what, interval=INTERVAL):
+        self.what = what
+        self.interval = interval
+        self.count = 0  # refused since the last line
+        self.total = 0
+        self._since = None
+
+    def refused(self, now=None):
+        now = monotonic() if now is None else now
+        self.count += 1
+        self.total += 1
+        if self._since is None:
+            self._since = now
+            self._report(now, first=True)
+        elif now - self._since >= self.interval:
+            self._report(now)
+
+    def _report(self, now, first=False):
+        if first:
+            log.warning("%s reached: refusing with 503 (counted, logged "
+                        "at most every %g s)", self.what, self.interval)
+        else:
+            log.warning("%s reached: %d refused in the last %.0f s (answered "
+                        "503)", self.what, self.count, now - self._since)
+        self.count, self._since = 0, now
