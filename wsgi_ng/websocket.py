@@ -67,6 +67,8 @@ INTERNAL_ERROR = 1011
 #: a ping every 20 s, and the session closed with 1011 when nothing at all
 #: arrived in the 20 s after one.
 DEFAULT_PING_INTERVAL = DEFAULT_PING_TIMEOUT = 20.0
+#: Seconds before a ping that could not be written at once is tried again.
+_PING_RETRY = 0.05
 _RECV_SIZE = 65536
 _CONNECTION_LOST = (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED,
                     errno.ESHUTDOWN, errno.EBADF)
@@ -178,13 +180,14 @@ class FrameChannel(object):
         self._evented = evented
         self._budget = budget
         self._clock = clock
-        self._bytes_in = 0  # read from the stream so far
+        self._reads = 0  # reads from the stream so far: signs of life
         self._close_deadline = None
         #: The clock's bookkeeping (``keepalive.Clock``).
         self.tick_at = self.tick_seq = None
         self.ping_interval = ping_interval or None
         self.ping_timeout = ping_timeout or None
         self._ping_at = self._pong_deadline = self._heard = None
+        self._unsent_since = None  # since when a due ping could not go
         if self.ping_interval:
             self._ping_at = monotonic() + self.ping_interval
             clock.schedule(self, self._ping_at)
@@ -305,10 +308,10 @@ class FrameChannel(object):
         if self._pong_deadline is None:
             if now < self._ping_at:
                 return self._ping_at
-            # not written when it cannot go at once: a peer that takes no
-            # ping within ping_timeout is as silent as one that never answers
-            self._write(Ping(), wait=False)
-            self._heard = self._bytes_in
+            if not self._write(Ping(), wait=False):
+                return self._ping_stuck(now)
+            self._unsent_since = None
+            self._heard = self._reads
             self._ping_at = now + self.ping_interval
             if not self.ping_timeout:
                 return self._ping_at
@@ -319,10 +322,21 @@ class FrameChannel(object):
         self._pong_deadline = None
         # anything that arrived since the ping proves the peer alive: read
         # already, or waiting to be read (the app is busy, the budget full)
-        if self._bytes_in > self._heard or self._stream.unread():
+        if self._reads > self._heard or self._stream.unread():
             return max(self._ping_at, now)
         self._give_up()
         return None
+
+    def _ping_stuck(self, now):
+        """The ping could not go at once -- a send in progress, or no room
+        in the socket: try again soon; a peer that takes nothing for
+        ping_timeout is as silent as one that never answers."""
+        if self._unsent_since is None:
+            self._unsent_since = now
+        if self.ping_timeout and now - self._unsent_since >= self.ping_timeout:
+            self._give_up()
+            return None
+        return now + _PING_RETRY
 
     def _give_up(self):
         """Nothing arrived within ping_timeout of a ping: close with 1011
@@ -366,6 +380,11 @@ class FrameChannel(object):
         called once there is.  False when there is room already."""
         return self._budget.park(self, resume)
 
+    def heard(self):
+        """Event-driven: the host read from the stream, and will ``feed()``
+        it later (its pool may be busy): the peer is alive meanwhile."""
+        self._reads += 1
+
     def feed(self, data=None):
         """Event-driven: take the bytes the host read (``b""``: the peer
         closed; None: nothing new) and return the whole messages they
@@ -387,7 +406,7 @@ class FrameChannel(object):
 
     def _take(self, data):
         """Feed wsproto *data* read from the stream (``b""``: its end)."""
-        self._bytes_in += len(data)
+        self._reads += 1
         with self._proto_lock:
             if self._conn.state is ConnectionState.CLOSED:
                 self._events.append(CloseConnection(code=ABNORMAL_CLOSURE))

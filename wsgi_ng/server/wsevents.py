@@ -79,6 +79,7 @@ class SessionWaiter(object):
 
     def on_readable(self):
         self._data = self.io.recv_ready()
+        self.channel.heard()  # before the turn: the pool may be slow
         if self._data is None:  # TLS: only part of a record came
             self.poller.wait(self)
             return None
