@@ -59,21 +59,31 @@ def extended_connect(h2, path):
     return stream, exchange
 
 
+def session_over_http2(server, path, text):
+    """An h2 connection to *server* (SETTINGS exchanged, ``/info`` asked)
+    with a WebSocket session on *path* that sent *text*; returns the
+    client, the stream, the client's wsproto connection and the first
+    events that came back."""
+    h2 = H2Client(connect(server), server.url)
+    assert h2.get("/info").status == 200  # SETTINGS have arrived
+    stream, exchange = extended_connect(h2, path)
+    assert exchange.status == 200
+    client = Connection(ConnectionType.CLIENT)
+    h2.send(stream, client.send(TextMessage(data=text)))
+    events = []
+    while not events:
+        h2.receive_once()
+        client.receive_data(exchange.body)
+        del exchange.data[:]
+        events = list(client.events())
+    return h2, stream, client, events
+
+
 @pytest.mark.parametrize("ng", [True, None])
 def test_a_framework_style_view_and_a_refusal_over_http2(ng):
     with running(application, ng=ng) as server:
-        h2 = H2Client(connect(server), server.url)
-        assert h2.get("/info").status == 200  # SETTINGS have arrived
-        stream, exchange = extended_connect(h2, "/framework-ws")
-        assert exchange.status == 200
-        client = Connection(ConnectionType.CLIENT)
-        h2.send(stream, client.send(TextMessage(data=u"two")))
-        events = []
-        while not events:
-            h2.receive_once()
-            client.receive_data(exchange.body)
-            del exchange.data[:]
-            events = list(client.events())
+        h2, stream, client, events = session_over_http2(
+            server, "/framework-ws", u"two")
         assert events[0].data == u"two"
         h2.send(stream, client.send(CloseConnection(code=1000)))
         h2.response(stream)
@@ -92,9 +102,13 @@ def test_a_plain_request_to_a_websocket_route_gets_the_fallback():
     assert b"fallback: no WebSocket on this host\n" in data
 
 
-def test_graceful_shutdown_closes_websockets_with_1001():
+@pytest.mark.parametrize("path", ["/ws", "/served"])
+def test_graceful_shutdown_closes_websockets_with_1001(path):
+    """A session on the blocking API, or handed to a handler (its count
+    ends with it)."""
     with running(application) as server:
-        ws = websocket.create_connection("ws://%s/ws" % server.url, timeout=WAIT)
+        ws = websocket.create_connection("ws://%s%s" % (server.url, path),
+                                         timeout=WAIT)
         ws.send(u"ping")
         assert ws.recv() == u"ping"
         stopper = threading.Thread(target=server.shutdown)
@@ -103,6 +117,8 @@ def test_graceful_shutdown_closes_websockets_with_1001():
         assert opcode == websocket.ABNF.OPCODE_CLOSE and data[:2] == b"\x03\xe9"
         ws.close()
         stopper.join(WAIT)
+        assert server.wait_stopped(WAIT)
+        assert server.sessions == 0
 
 
 FIVE_MIB = os.urandom(5 * 1024 * 1024)
