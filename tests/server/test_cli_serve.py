@@ -10,10 +10,13 @@ import sys
 import time
 
 import pytest
+from wsproto.events import CloseConnection
 
 from h2client import H2Client
 from process import wait_bounded
-from serving import WAIT, read_until_closed, serve_command
+from serving import (
+    WAIT, events_until_closed, raw_session, read_until_closed, serve_command,
+)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DJANGO = os.path.join(HERE, os.pardir, os.pardir, "examples", "django_project")
@@ -116,6 +119,17 @@ def test_max_message_size_closes_a_session_with_1009():
         opcode, data = ws.recv_data(control_frame=True)
         ws.close()
     assert opcode == websocket.ABNF.OPCODE_CLOSE and data[:2] == b"\x03\xf1"
+
+
+def test_ws_ping_options_close_a_silent_peer_with_1011():
+    with serve_command(["serve", "apps:application", "--ws-ping-interval",
+                        "0.2", "--ws-ping-timeout", "0.3"], HERE) as (
+            process, port, log):
+        sock, client = raw_session(port, "/ws")
+        events = events_until_closed(sock, client)  # it never answers
+        sock.close()
+    assert [event.code for event in events
+            if isinstance(event, CloseConnection)][0] == 1011
 
 
 HANGING_APP = """
