@@ -271,3 +271,33 @@ def test_a_host_the_reference_server_refuses_is_a_400_with_one_log_line(server):
     while "invalid Host field (answered 400)" not in server.output():
         assert time.time() < deadline, server.output()
         time.sleep(0.05)
+
+
+def test_served_sessions_hold_no_thread_and_leave_max_sessions_free():
+    """With max_sessions=1, three open sessions handed to a handler
+    (``serve()``) leave the one slot free once their app returned (each
+    echoed a message): a blocking session still gets it, and only a second
+    blocking one is refused (closed before accept, a 403)."""
+    with LiveServer("uvicorn-httptools", "asgi_apps:one_session") as live:
+        served = []
+        for number in range(3):
+            ws = websocket.create_connection("ws://%s/served" % live.url,
+                                             timeout=WAIT)
+            served.append(ws)
+            ws.send(u"%d" % number)
+            assert ws.recv() == u"%d" % number
+        blocking = websocket.create_connection("ws://%s/ws" % live.url,
+                                               timeout=WAIT)
+        blocking.send(u"held")
+        assert blocking.recv() == u"held"
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            websocket.create_connection("ws://%s/ws" % live.url, timeout=WAIT)
+        assert refused.value.status_code == 403
+        for ws in served:
+            big = os.urandom(256 * 1024)
+            ws.send_binary(big)
+            assert ws.recv() == big
+        for ws in served + [blocking]:
+            ws.close()
+    assert live.final_output.count("served session closed with 1000") == 3
+    assert "Traceback" not in live.final_output, live.final_output

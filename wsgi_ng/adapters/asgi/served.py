@@ -10,8 +10,9 @@ every connection of the loop meanwhile, so each inline call is timed: a
 session whose calls took longer than ``INLINE_LIMIT`` ``STRIKES`` times
 is logged, and its later calls run on the bridge's pool, one at a time,
 fed by the inbox as before.  (One slow call proves little: on a busy
-machine the process may simply not have been running.)  ``to_asgi(app, inline_handlers=False)`` sends every session
-there from the start, for apps whose handlers are known to block.
+machine the process may simply not have been running.)
+``to_asgi(app, inline_handlers=False)`` sends every session there from
+the start, for apps whose handlers are known to block.
 """
 import logging
 import threading

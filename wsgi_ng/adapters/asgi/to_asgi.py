@@ -55,8 +55,9 @@ def to_asgi(app, threads=32, max_sessions=1000,
     """The ASGI 3 app that runs the wsgi-ng *app*.  *threads* bounds the
     threads running requests; *max_sessions* the WebSocket sessions holding
     a thread of their own (past it handshakes are refused; a session its
-    app handed to a handler holds none and stops counting).  *push*: the clients accept HTTP/2 pushes, so
-    the server's push extension is real (see the module's doc).
+    app handed to a handler holds none and stops counting once the app
+    returned).  *push*: the clients accept HTTP/2 pushes, so the server's
+    push extension is real (see the module's doc).
     *inline_handlers*: run the handlers of served sessions on the loop
     (moving a session to threads when one blocks); False: on threads
     always."""
