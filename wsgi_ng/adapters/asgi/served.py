@@ -68,7 +68,8 @@ class LoopServed(object):
         handler sent, there and then, or None."""
         self.inline(message)
         outbox = self.call.outbox
-        if self.threaded or outbox.draining or outbox.closed:
+        if message is None or self.threaded or outbox.draining or \
+                outbox.closed:  # (the end: the sending coroutine ends it)
             outbox.wake()  # the sending coroutine's turn
             return None
         return outbox.drain(self.call.send_batch, upto_last=True)
