@@ -308,10 +308,12 @@ class FrameChannel(object):
         if self._pong_deadline is None:
             if now < self._ping_at:
                 return self._ping_at
+            # noted before the write: the answer may come (on another
+            # thread) before this one runs again
+            self._heard = self._reads
             if not self._write(Ping(), wait=False):
                 return self._ping_stuck(now)
             self._unsent_since = None
-            self._heard = self._reads
             self._ping_at = now + self.ping_interval
             if not self.ping_timeout:
                 return self._ping_at

@@ -116,8 +116,9 @@ def sessions_open(server, count):
 
 @pytest.mark.parametrize("app", [served, blocking])
 def test_idle_served_sessions_hold_no_thread(app):
-    """16 idle sessions handed to a handler add hardly a thread; on the
-    blocking API (the check that this could fail) each holds one."""
+    """16 idle sessions handed to a handler add no thread of their own
+    (the pool may grow to its cap of 4); on the blocking API (the check
+    that this could fail) each holds one."""
     count = 16
     with running(app, threads=4) as server:
         sessions_open(server, 1)[0].close()  # the pool and the clock are up
@@ -129,8 +130,9 @@ def test_idle_served_sessions_hold_no_thread(app):
             ws.close()
         for _ in sessions:
             assert closed_code() == 1000
-    if app is served:
-        assert added <= 2, "%d idle served sessions added %d threads" % (
+    if app is served:  # at most the pool's 4 threads and its reserve,
+        # started when a loaded machine made calls look blocked
+        assert added <= 5, "%d idle served sessions added %d threads" % (
             count, added)
     else:  # (threads of earlier tests' servers may end meanwhile)
         assert added > count // 2
