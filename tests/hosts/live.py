@@ -20,7 +20,10 @@ import pytest
 from process import inheriting, listening_socket, socket_activated, wait_bounded
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WAIT = 10.0  # bound on every wait for a server
+# bound on every wait for a server: generous, since a socket-activated
+# server answers its first request only once it has started, which took
+# over 10 s under tox -p 2 on a busy 2-core machine (gunicorn-sync, py39)
+WAIT = 30.0
 BIN = os.path.dirname(sys.executable)
 
 
