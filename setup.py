@@ -36,7 +36,7 @@ setup(
             "h2>=3.2,<4; " + PY2,
             "h2>=4.1; " + PY3,
             # the fast HTTP/1.1 parser (h11 stays the fallback)
-            'httptools>=0.6; python_version >= "3.7" and '
+            'httptools>=0.6.4; python_version >= "3.8" and '
             'platform_python_implementation == "CPython"',
         ],
         # The ASGI bridges (Python 3 only) run apps through the reference

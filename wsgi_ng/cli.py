@@ -94,7 +94,7 @@ def add_server_options(parser):
            "(0: never; default 30)")
     option("--http1-parser", default="auto",
            choices=["auto", "httptools", "h11"],
-           help="HTTP/1.1 parser: httptools (fast, CPython 3.7+) or h11 "
+           help="HTTP/1.1 parser: httptools (fast, CPython 3.8+) or h11 "
            "(pure Python); auto: httptools if installed (default)")
     option("--threads", type=int, default=64,
            help="threads running app calls; WebSocket sessions get their "

@@ -7,7 +7,9 @@ import ssl
 import struct
 
 import h2
+import h2.config
 import h2.connection
+import h2.exceptions
 import pytest
 
 from apps import application
@@ -15,11 +17,27 @@ from h2client import Exchange, H2Client
 from serving import WAIT, connect, read_until_closed, running
 from test_limits import PREFACE, SETTINGS, frame, goaway_code
 from test_tls import certificate, client_tls  # noqa: F401 (a fixture)
-from wsgi_ng.server import tls_context
+from wsgi_ng.server import tls_context, wire
+from wsgi_ng.startup import UsageError
 
 
-def h2_version():
-    return tuple(int(part) for part in h2.__version__.split(".")[:2])
+def h2_takes_connect_without_path():
+    """h2 4.2 and later let a CONNECT (authority only, RFC 9113 8.5) through;
+    earlier versions call it malformed, which the server answers with a
+    reset of that stream."""
+    client = h2.connection.H2Connection(h2.config.H2Configuration(
+        validate_outbound_headers=False, normalize_outbound_headers=False))
+    client.initiate_connection()
+    client.send_headers(1, [(":method", "CONNECT"),
+                            (":authority", "example.com:443")],
+                        end_stream=True)
+    server = h2.connection.H2Connection(
+        h2.config.H2Configuration(client_side=False))
+    try:
+        server.receive_data(client.data_to_send())
+    except h2.exceptions.ProtocolError:
+        return False
+    return True
 
 
 def frames(data):
@@ -88,9 +106,9 @@ def test_http2_requests_follow_the_http1_rules(caplog):
                              end_stream=True)
         h2.flush()
         connect_reply = h2.response(stream)
-        if h2_version() >= (4,):
+        if h2_takes_connect_without_path():
             assert connect_reply.status == 501  # not a proxy
-        else:  # h2 3.2 (Python 2.7) calls a CONNECT without :path malformed
+        else:
             assert connect_reply.reset == 1
         assert h2.get("/info").status == 200  # the connection goes on
         h2.close()
@@ -165,3 +183,16 @@ def tls_read_to_end(sock):
             return error
         except socket.error as error:
             return error
+
+
+def test_auto_takes_httptools_only_where_it_answers_like_h11(monkeypatch):
+    httptools = pytest.importorskip("httptools")
+    if wire.PY2:
+        pytest.skip("httptools is Python 3 only")
+    monkeypatch.setattr(httptools, "__version__", "0.6.0")  # Python 3.7's
+    assert wire.wire_class("auto") is wire.H11Wire
+    with pytest.raises(UsageError) as refused:
+        wire.wire_class("httptools")
+    assert "httptools>=0.6.4" in str(refused.value)
+    monkeypatch.setattr(httptools, "__version__", "0.7.0rc1")
+    assert wire.wire_class("auto").name == "httptools"

@@ -24,7 +24,7 @@ class Config(object):
     #: handshake gets a 503.  Each needs a file descriptor (the server
     #: raises its limit to the hard one at start).
     max_websockets = 10000
-    #: The HTTP/1.1 parser: "httptools" (fast, in C; CPython 3.7+), "h11"
+    #: The HTTP/1.1 parser: "httptools" (fast, in C; CPython 3.8+), "h11"
     #: (pure Python, every interpreter), or "auto": httptools if installed.
     http1_parser = "auto"
     #: Seconds a request may wait for a thread when every thread is busy;

@@ -3,7 +3,8 @@ with two implementations: ``H11Wire`` on h11 (the reference, and all there
 is on Python 2) and ``fastwire.FastWire`` on httptools (llhttp, in C).
 
 ``Config.http1_parser`` picks one (``wire_class``): ``"auto"`` takes
-httptools where it is installed (CPython 3.7+), else h11.  Both answer
+httptools where a recent enough one is installed (0.6.4+, CPython 3.8+),
+else h11.  Both answer
 every request of the golden corpus alike; tests/server runs on both.
 
 A wire is fed what the socket gave (``receive``) and hands out, from
@@ -15,6 +16,8 @@ each part into bytes to send (``informational``, ``response``, ``body``,
 ``end``), framing the body as HTTP/1.1 requires: chunked when the app gives
 no length and the client speaks HTTP/1.1, else delimited by the close.
 """
+import re
+
 import h11
 
 from wsgi_ng._compat import PY2
@@ -63,11 +66,18 @@ def wire_class(choice):
         raise UsageError("the HTTP/1.1 parser is auto, h11 or httptools, "
                          "not %r" % (choice,))
     if not fast_wire_available():
-        raise UsageError("the httptools HTTP/1.1 parser needs CPython 3.7+ "
-                         "and pip install httptools; or use h11 "
-                         "(--http1-parser h11)")
+        raise UsageError("the httptools HTTP/1.1 parser needs CPython 3.8+ "
+                         "and pip install 'httptools>=%s'; or use h11 "
+                         "(--http1-parser h11)" % (HTTPTOOLS_FLOOR,))
     from wsgi_ng.server.fastwire import FastWire
     return FastWire
+
+
+#: The oldest httptools whose llhttp answers the golden corpus as h11 does:
+#: 0.6.0 (the last for Python 3.7) refuses quoted chunk extensions and
+#: accepts a field name with a space in a request pipelined after a
+#: chunked one.
+HTTPTOOLS_FLOOR = "0.6.4"
 
 
 def fast_wire_available():
@@ -75,10 +85,16 @@ def fast_wire_available():
     if PY2:
         return False
     try:
-        import httptools  # noqa: F401 (only asked whether it imports)
+        import httptools
     except ImportError:
         return False
-    return True
+    return _release(httptools.__version__) >= _release(HTTPTOOLS_FLOOR)
+
+
+def _release(version):
+    """``"0.6.4"`` as ``(0, 6, 4)``, ignoring a suffix such as ``rc1``."""
+    return tuple(int(part) for part in
+                 re.match(r"\d+(?:\.\d+)*", version).group().split("."))
 
 
 class H11Wire(object):

@@ -13,7 +13,7 @@ from wsproto.connection import Connection, ConnectionState, ConnectionType
 from wsproto.events import BytesMessage, CloseConnection, TextMessage
 
 from h2client import H2Client
-from live import WAIT, LiveServer
+from live import WAIT, LiveServer, require
 from test_exposed_hosts import (
     FIVE_MIB, exchange, raw_handshake, response_of,
 )
@@ -204,6 +204,7 @@ def test_http2_early_hints_and_trailers(h2server):
 
 
 def test_http2_push_where_the_clients_take_it():
+    require("hypercorn")
     if version("hypercorn") < (0, 18) and version("h2") >= (4, 2):
         pytest.skip("hypercorn 0.17 (the last for Python 3.9) builds an h2 "
                     "event that h2 4.2 refuses: every push is a 500")
