@@ -41,9 +41,10 @@ def check_status(status):
     return int(status[:3])
 
 
-#: (name, value) -> the value to send, for pairs already found good: most
-#: responses repeat the same few.  Bounded, since apps may vary values
-#: without end (cookies, lengths); past the bound pairs are checked anew.
+#: (name, value) -> the value to send (False: the value itself), for pairs
+#: already found good: most responses repeat the same few.  Bounded, since
+#: apps may vary values without end (cookies, lengths); past the bound
+#: pairs are checked anew.
 _CLEANED = {}
 _CLEANED_KEPT = 4096
 
@@ -60,7 +61,11 @@ def clean_header(name, value):
     if clean is None:
         clean = _checked_value(name, value)
         if len(_CLEANED) < _CLEANED_KEPT:
-            _CLEANED[name, value] = clean
+            # False when nothing was stripped: the caller gets its own
+            # value object back, and copies its list only when it must
+            _CLEANED[name, value] = clean if clean != value else False
+    elif clean is False:
+        return value
     return clean
 
 

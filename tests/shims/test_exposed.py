@@ -106,3 +106,55 @@ def test_unreadable_host_body_is_bounded():
         "HTTP_TRANSFER_ENCODING": "chunked", "SERVER_SOFTWARE": "waitress",
         "wsgi.input": io.BytesIO(b"x" * 11)})
     assert server.calls[0][0] == "413 Content Too Large"
+
+
+class Connection(object):
+    """A server's ``wsgi.input`` that is the connection itself (werkzeug's,
+    wsgiref's): after the body, a read waits for bytes that never come."""
+
+    def __init__(self, body):
+        self.body = body
+
+    def read(self, size=-1):
+        if not self.body:
+            raise AssertionError("read past the body: it would block")
+        size = len(self.body) if size is None or size < 0 else size
+        data, self.body = self.body[:size], self.body[size:]
+        return data
+
+    def readline(self, size=-1):
+        line = self.read(size)
+        if b"\n" in line[:-1]:
+            line, rest = line.split(b"\n", 1)
+            self.body, line = rest + self.body, line + b"\n"
+        return line
+
+
+def test_a_body_with_a_length_reads_to_eof_without_blocking():
+    """Flask reads to EOF once wsgi.input_terminated is set (a POST hung
+    on werkzeug's and wsgiref's servers behind to_wsgi until the client
+    gave up: found by compat_matrix's login scenario)."""
+    def app(environ, start_response):
+        assert environ[keys.INPUT_TERMINATED] is True
+        lines = list(environ["wsgi.input"])
+        rest = environ["wsgi.input"].read()
+        start_response("200 OK", [])
+        return [b"|".join(lines), rest]
+    _, body = call(to_wsgi(app), SERVER_SOFTWARE="Werkzeug/3.1",
+                   CONTENT_LENGTH="10", **{"wsgi.input": Connection(b"ab\ncd\nefgh")})
+    assert body == b"ab\n|cd\n|efgh"
+
+
+@pytest.mark.parametrize("software", ["waitress", "WSGIServer/0.2"])
+def test_hop_by_hop_fields_are_dropped_where_the_server_refuses_them(software):
+    """waitress and wsgiref answer 500 to an app that sets one (PEP 3333
+    forbids them): a legacy app's Connection: close, say."""
+    def app(environ, start_response):
+        start_response("200 OK", [("Connection", "close, X-Internal"),
+                                  ("Keep-Alive", "timeout=5"),
+                                  ("X-Internal", "hop"), ("X-Kept", "yes")])
+        return [b"legacy"]
+    server, _ = call(to_wsgi(app), SERVER_SOFTWARE=software)
+    assert server.calls[0][1] == [("X-Kept", "yes")]
+    gunicorn, _ = call(to_wsgi(app), SERVER_SOFTWARE="gunicorn/23")
+    assert ("Connection", "close, X-Internal") in gunicorn.calls[0][1]

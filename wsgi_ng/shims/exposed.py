@@ -23,8 +23,8 @@ from wsgi_ng.iterables import WrappedBody, close_iterable
 from wsgi_ng.lifecycle import lifespan_of
 from wsgi_ng.shims.hosts import detect
 from wsgi_ng.shims.spool import (
-    DEFAULT_MAX_BODY_SIZE, DEFAULT_SPOOL_MEMORY, BodyTooLarge, declared_length,
-    refuse, spool,
+    DEFAULT_MAX_BODY_SIZE, DEFAULT_SPOOL_MEMORY, BodyTooLarge, LimitedInput,
+    declared_length, refuse, spool,
 )
 from wsgi_ng.validate import check_body_block, check_start_response
 from wsgi_ng.websocket import (
@@ -131,7 +131,10 @@ class _Exposure(object):
         if length is None and self.host.drops_unsized_body():
             return self._length_required("loses request bodies without a "
                                          "length here")
-        if length is not None or environ.get(keys.INPUT_TERMINATED) is True:
+        if environ.get(keys.INPUT_TERMINATED) is True:  # the server's word
+            return None
+        if length is not None:  # reads to EOF must stop at the length
+            environ["wsgi.input"] = LimitedInput(environ["wsgi.input"], length)
             environ[keys.INPUT_TERMINATED] = True
             return None
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
@@ -172,7 +175,8 @@ class _Exposure(object):
             if self.status is None:
                 raise StateError("the app sent a body before start_response()")
             self.host_write = self.host_start_response(
-                self.status, self.context.final_headers(self.headers))
+                self.status, self.host.response_headers(
+                    self.context.final_headers(self.headers)))
 
     def write(self, block):
         check_body_block(block)

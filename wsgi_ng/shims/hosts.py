@@ -25,6 +25,13 @@ from wsgi_ng._compat import to_bytes
 
 SR101, RAW = "sr101", "raw"
 
+#: The fields PEP 3333 forbids an app to set, as waitress and wsgiref list
+#: them: both answer 500 to an app that sets one (a legacy app's
+#: ``Connection: close``, say).
+HOP_BY_HOP = frozenset([
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
+    "te", "trailers", "transfer-encoding", "upgrade"])
+
 
 class Host(object):
     """An unrecognised WSGI server: PEP 3333 only, nothing taken over."""
@@ -90,6 +97,10 @@ class Host(object):
     def send_trailers(self):
         """A callable taking the trailer list, or None."""
         return self.environ.get(keys.ALIAS_SEND_TRAILERS)
+
+    def response_headers(self, headers):
+        """*headers* as this server accepts them from an app."""
+        return headers
 
     def can_take_over(self):
         """True when a WebSocket may take this connection over."""
@@ -179,12 +190,28 @@ class Werkzeug(Host):
         return _late_status(start_response)
 
 
+def _without_hop_by_hop(headers):
+    """What a server that refuses PEP 3333's hop-by-hop fields accepts:
+    the connection is the server's to manage, so they are dropped, and
+    with them the fields ``Connection`` names."""
+    named = set()
+    for name, value in headers:
+        if name.lower() == "connection":
+            named.update(token.strip().lower() for token in value.split(","))
+    return [(name, value) for name, value in headers
+            if name.lower() not in HOP_BY_HOP and name.lower() not in named]
+
+
 class Waitress(Host):
     """waitress buffers every body and gives no socket; the process dies
-    if an app closes its connection, so there is no WebSocket here."""
+    if an app closes its connection, so there is no WebSocket here.  It
+    answers 500 to hop-by-hop fields, which are dropped instead."""
 
     name = "waitress"
     decodes_chunked = True
+
+    def response_headers(self, headers):
+        return _without_hop_by_hop(headers)
 
 
 class WsgiRef(Host):
@@ -198,6 +225,10 @@ class WsgiRef(Host):
 
     def end_session(self, start_response):
         return _late_status(start_response)
+
+    def response_headers(self, headers):
+        """wsgiref asserts that an app sends no hop-by-hop field: dropped."""
+        return _without_hop_by_hop(headers)
 
     def find_socket(self):
         return _socket_behind(self.input)
