@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 
 import pytest
 from wsproto.connection import Connection, ConnectionType
@@ -152,3 +153,27 @@ def test_sigterm_style_shutdown_lets_a_request_in_flight_finish():
         data = read_until_closed(sock)
         sock.close()
     assert data.startswith(b"HTTP/1.1 200 ") and b"finished" in data
+
+
+def test_shutdown_answers_a_request_still_arriving():
+    """A connection whose request has begun to arrive when shutdown starts
+    gets its answer: closed with those bytes unread, it would get a reset
+    (seen under --reload, whose old server stops as the next request
+    comes)."""
+    with running(application, graceful_timeout=WAIT) as server:
+        sock = connect(server)
+        sock.sendall(b"GET /info HTTP/1.1\r\nHost: x\r\n")  # not ended yet
+        idle = connect(server)  # nothing sent: closed at once, with a FIN
+        deadline = time.time() + WAIT
+        while len(server._open()) < 2 or not any(
+                getattr(connection, "_head_began", None)
+                for connection in server._open()):  # both taken, one read
+            assert time.time() < deadline
+            time.sleep(0.01)
+        server.shutdown()
+        assert read_until_closed(idle) == b""
+        sock.sendall(b"\r\n")
+        data = read_until_closed(sock)
+        sock.close()
+        idle.close()
+    assert data.startswith(b"HTTP/1.1 200 ") and data.endswith(b"\r\n0\r\n\r\n")

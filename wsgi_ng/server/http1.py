@@ -18,7 +18,7 @@ import logging
 import socket
 import ssl
 
-from wsgi_ng._compat import monotonic
+from wsgi_ng._compat import monotonic, wait_readable
 from wsgi_ng.errors import BadRequest, LocalProtocolError
 from wsgi_ng.handshake import accept_response, websocket_offer
 from wsgi_ng.host import RequestContext
@@ -238,13 +238,19 @@ class HTTP1Connection(object):
 
     # -- shutdown (another thread) -----------------------------------------
     def stop(self):
-        """Close a WebSocket session with 1001, a waiting connection at
-        once; a request in flight finishes first (``serve`` checks
-        ``stopping``)."""
+        """Close a WebSocket session with 1001, an idle connection at once;
+        a request in flight finishes first (``serve`` checks
+        ``stopping``), and so does one still arriving: closed now, the
+        bytes it sent unread, it would get a reset instead of an answer."""
         if self.session is not None:
             end_session(self.session, 1001)
-        elif self.server.poller.forget(self):
+        elif self._head_began is None and not self._input_waiting() \
+                and self.server.poller.forget(self):
             self.server.close(self)
+
+    def _input_waiting(self):
+        """Bytes (or the client's close) to read, here or in the kernel."""
+        return self.io.buffered() or wait_readable(self.sock, 0)
 
     def kill(self):
         try:
