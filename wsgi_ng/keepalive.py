@@ -34,6 +34,7 @@ class Clock(object):
         self._heap = []  # (when, seq, channel)
         self._seq = itertools.count()
         self._pid = None
+        self._thread = None
         self._stopped = False
 
     def schedule(self, channel, when):
@@ -55,6 +56,7 @@ class Clock(object):
         thread = threading.Thread(target=self._run, name="wsgi-ng-ws-clock")
         thread.daemon = True
         thread.start()
+        self._thread = thread
 
     def _due(self):
         """The next channel whose time has come; None once stopped."""
@@ -89,11 +91,15 @@ class Clock(object):
             channel = None  # a closed session is not kept alive here
 
     def stop(self):
-        """End the thread (at exit: Python 2 tears modules down under
-        daemon threads)."""
+        """End the thread and wait for it (at exit: Python 2 tears modules
+        down under daemon threads, and one still waking then crashed the
+        interpreter, 1 exit in 3 of a 2.7 test run)."""
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
+            thread = self._thread if self._pid == os.getpid() else None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(1.0)
 
 
 #: The process's clock, shared by every session.
