@@ -108,6 +108,39 @@ class Served(object):
         self.session.close(_INTERNAL_ERROR)
 
 
+class PoolDriver(object):
+    """Runs a served session's work on a pool thread whenever ``wake()`` is
+    called (from any thread), never twice at once: a wake that comes while
+    it runs makes it look once more when it is done.  A subclass gives
+    ``step()``, which does what there is to do now and returns True to
+    wait for the next wake, False when the session is over."""
+
+    def __init__(self, pool):
+        self.pool = pool
+        self._lock = threading.Lock()
+        self._running = False
+        self._again = False  # woken while running: look once more
+
+    def wake(self):
+        with self._lock:
+            if self._running:
+                self._again = True
+                return
+            self._running = True
+        self.pool.submit(self.run)
+
+    def run(self):
+        while self.step():
+            with self._lock:
+                if not self._again:
+                    self._running = False
+                    return
+                self._again = False
+
+    def step(self):
+        raise NotImplementedError
+
+
 def run_blocking(session):
     """Serve *session*'s handler on this thread until the session ends:
     the form for hosts that cannot read sessions without a thread (a plain

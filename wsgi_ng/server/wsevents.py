@@ -23,9 +23,9 @@ makes room.  Keepalive pings and the close deadline are the clock's
 (``wsgi_ng.keepalive``), for blocking sessions too.
 """
 import socket
-import threading
 
 from wsgi_ng.websocket import end_session
+from wsgi_ng.wshandler import PoolDriver
 
 
 def session_options(server):
@@ -128,19 +128,16 @@ class SessionWaiter(object):
             pass
 
 
-class StreamDriver(object):
+class StreamDriver(PoolDriver):
     """An HTTP/2 WebSocket stream served by a handler: ``wake()`` (any
     thread) when DATA, the stream's end or its reset arrived; the
     handler runs on a pool task, one at a time."""
 
     def __init__(self, stream):
+        PoolDriver.__init__(self, stream.connection.server.request_pool)
         self.stream = stream
-        self.pool = stream.connection.server.request_pool
         self.session = stream.session
         self.channel = self.session._channel
-        self._lock = threading.Lock()
-        self._running = False
-        self._again = False  # woken while running: look once more
 
     def start(self):
         """Called on the pool thread that ran the app."""
@@ -149,28 +146,15 @@ class StreamDriver(object):
         self.stream.disconnected.add_callback(self.wake)
         self.wake()
 
-    def wake(self):
-        with self._lock:
-            if self._running:
-                self._again = True
-                return
-            self._running = True
-        self.pool.submit(self.run)
-
-    def run(self):
+    def step(self):
         while True:
             data = self._take()
-            if data is not None:
-                self.session.served.deliver(self.channel.feed(data))
-                if self.channel.finished:
-                    self._ended()
-                    return
-                continue
-            with self._lock:
-                if not self._again:
-                    self._running = False
-                    return
-                self._again = False
+            if data is None:
+                return True
+            self.session.served.deliver(self.channel.feed(data))
+            if self.channel.finished:
+                self._ended()
+                return False
 
     def _ended(self):
         connection = self.stream.connection

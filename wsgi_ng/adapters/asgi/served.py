@@ -15,10 +15,10 @@ machine the process may simply not have been running.)
 the start, for apps whose handlers are known to block.
 """
 import logging
-import threading
 
 from wsgi_ng._compat import monotonic
 from wsgi_ng.adapters.asgi.queues import EMPTY, END
+from wsgi_ng.wshandler import PoolDriver
 
 log = logging.getLogger("wsgi_ng.asgi")
 
@@ -30,19 +30,16 @@ INLINE_LIMIT = 0.02
 STRIKES = 3
 
 
-class LoopServed(object):
+class LoopServed(PoolDriver):
     """Drive one served session (``call`` is its ``AsgiCall``); ``start()``
     on the loop once the app returned."""
 
     def __init__(self, call):
+        PoolDriver.__init__(self, call.pool)
         self.call = call
         self.served = call.session.served
         self.channel = call.channel
         self.inbox = call.inbox
-        self.pool = call.pool
-        self._lock = threading.Lock()
-        self._running = False
-        self._again = False
         #: True once the handler runs on the pool.
         self.threaded = False
         self._strikes = 0
@@ -97,30 +94,17 @@ class LoopServed(object):
         self.inbox.wake = self.wake
         self.wake()
 
-    def wake(self):
-        """Something came for the pool's side; any thread."""
-        with self._lock:
-            if self._running:
-                self._again = True
-                return
-            self._running = True
-        self.pool.submit(self.run)
-
-    def run(self):
-        """A pool thread: deliver what the inbox holds, one at a time."""
+    def step(self):
+        """A pool thread (once on threads): deliver what the inbox holds,
+        one at a time."""
         while True:
             item = self.inbox.take()
             if item is None:
                 self._end()
-                return
-            if item is not EMPTY:
-                self.served.deliver([item])
-                continue
-            with self._lock:
-                if not self._again:
-                    self._running = False
-                    return
-                self._again = False
+                return False
+            if item is EMPTY:
+                return True
+            self.served.deliver([item])
 
     def _end(self):
         """The session is over: ``on_close``, then the call ends."""
