@@ -69,4 +69,6 @@ ROUTES.update({"/deny": deny, "/stream": stream, "/served": served})
 frameworks = to_asgi(_with_probe)
 pushing = to_asgi(ng_app, push=True)  # for clients that accept pushes
 one_session = to_asgi(ng_app, max_sessions=1)
+# served sessions' handlers on the pool instead of the loop
+threaded_handlers = to_asgi(ng_app, inline_handlers=False)
 round_trip = to_wsgi(from_asgi(to_asgi(ng_app, push=True)))

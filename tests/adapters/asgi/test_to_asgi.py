@@ -303,3 +303,25 @@ def test_served_sessions_hold_no_thread_and_leave_max_sessions_free():
     assert live.final_output.count("served session closed with 1000") == 3
     for trouble in ("Traceback", "never awaited"):
         assert trouble not in live.final_output, live.final_output
+
+
+def test_served_sessions_whose_handlers_run_on_threads():
+    """``inline_handlers=False`` (and a handler that blocks the loop) runs
+    each session's handler on the pool, one wake at a time: every message
+    echoed in order, the close reaching ``on_close``."""
+    with LiveServer("uvicorn-httptools", "asgi_apps:threaded_handlers") as live:
+        ws = websocket.create_connection("ws://%s/served" % live.url,
+                                         timeout=WAIT)
+        for number in range(20):
+            ws.send(u"%d" % number)
+        assert [ws.recv() for _ in range(20)] == [u"%d" % n for n in range(20)]
+        big = os.urandom(256 * 1024)
+        ws.send_binary(big)
+        assert ws.recv() == big
+        ws.close()
+        deadline = time.time() + WAIT
+        while "served session closed with 1000" not in live.output():
+            assert time.time() < deadline, live.output()
+            time.sleep(0.05)
+    for trouble in ("Traceback", "never awaited"):
+        assert trouble not in live.final_output, live.final_output
