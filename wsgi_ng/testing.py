@@ -31,9 +31,10 @@ from wsgi_ng.host import RequestContext
 from wsgi_ng.iterables import close_iterable
 from wsgi_ng.validate import check_body_block, check_start_response
 from wsgi_ng.websocket import (
-    DEFAULT_MAX_MESSAGE_SIZE, FrameChannel, SocketStream, WebSocket,
-    finish_session, refuse_body,
+    DEFAULT_MAX_MESSAGE_SIZE, FrameChannel, WebSocket, finish_session,
+    refuse_body,
 )
+from wsgi_ng.wsstream import SocketStream
 
 #: Every capability an in-process client can offer: it never leaves, so it
 #: has no ``disconnect`` to report.

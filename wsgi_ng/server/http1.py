@@ -33,8 +33,9 @@ from wsgi_ng.server.sockio import ReadTimeout, TimedSocket
 from wsgi_ng.server.wire import END, NEED_DATA, Head
 from wsgi_ng.server.wsevents import serve_http1, session_options
 from wsgi_ng.websocket import (
-    FrameChannel, SocketStream, WebSocket, end_session, finish_session,
+    FrameChannel, WebSocket, end_session, finish_session,
 )
+from wsgi_ng.wsstream import SocketStream
 
 log = logging.getLogger("wsgi_ng.server")
 

@@ -44,8 +44,9 @@ from wsgi_ng.server.shedding import RETRY_AFTER
 from wsgi_ng.server.sockio import ReadTimeout, TimedSocket
 from wsgi_ng.server.wsevents import StreamDriver, session_options
 from wsgi_ng.websocket import (
-    FrameChannel, SocketStream, WebSocket, end_session, finish_session,
+    FrameChannel, WebSocket, end_session, finish_session,
 )
+from wsgi_ng.wsstream import SocketStream
 
 log = logging.getLogger("wsgi_ng.server")
 
