@@ -131,6 +131,7 @@ class _Call(object):
                 raise BodyTooLarge(limit)
             # a handshake has no body; over HTTP/2 (RFC 8441) its stream
             # carries the session's bytes, which must not be read here
+            # no length, and the host promises the body ends: spool it
             if length is None and self.session is None and \
                     environ.get(keys.INPUT_TERMINATED) is True:
                 self.spooled, length = spool(environ["wsgi.input"], limit,

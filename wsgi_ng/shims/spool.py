@@ -8,8 +8,6 @@ into a temporary file -- bounded by a limit.
 """
 import tempfile
 
-from wsgi_ng import keys
-
 _CHUNK = 65536
 #: Largest request body a shim reads for an app, by default (32 MiB).
 DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024
@@ -38,12 +36,6 @@ def declared_length(environ):
     """The request's ``CONTENT_LENGTH`` as an int, or None when absent."""
     value = environ.get("CONTENT_LENGTH", "")
     return int(value) if value.strip() else None
-
-
-def needs_spooling(environ):
-    """True when the body has no length but the host promises EOF."""
-    return (declared_length(environ) is None
-            and environ.get(keys.INPUT_TERMINATED) is True)
 
 
 class LimitedInput(object):
