@@ -8,7 +8,9 @@ the numbers compare servers, not frameworks:
   wsgi-ng, so ``wsgi-ng serve`` contains it with ``from_wsgi`` as it does
   any WSGI app (``--ng`` runs it as is).
 * ``ws_echo``: the same hello for plain requests, a WebSocket echo when the
-  host offers ``ng.websocket`` (wsgi-ng).
+  host offers ``ng.websocket`` (wsgi-ng), on the blocking session API.
+* ``ws_serve``: the same echo on the event-driven API (``ws.serve``): the
+  session holds no thread while it waits.
 * ``faults``: ``ws_echo``, plus ``/hang``, which blocks until the harness
   releases it (the faults workload's hung app calls).
 * ``asgi_app``: the ASGI equivalent of hello and echo (hypercorn, uvicorn,
@@ -41,6 +43,21 @@ def ws_echo(environ, start_response):
     ws.accept()
     for message in ws:
         ws.send(message)
+    return []
+
+
+def _echo(ws, message):
+    ws.send(message)
+
+
+def ws_serve(environ, start_response):
+    """The echo with the event-driven session API: the app hands the
+    session a handler and returns; the host calls it per message."""
+    ws = environ.get("ng.websocket")
+    if ws is None:
+        return hello(environ, start_response)
+    ws.accept()
+    ws.serve(_echo)
     return []
 
 

@@ -280,7 +280,9 @@ def workloads(args):
         Workload("idlews", "Faults: plain HTTP p99 while %d idle WebSockets "
                  "are open (wrk -c10 -d%gs)" % (args.idle_sessions,
                                                 args.idle_wrk_duration),
-                 "p99 ms", [wsgi_ng, hypercorn], measure_idlews, "wrk",
+                 "p99 ms", [wsgi_ng, srv.wsgi_ng(
+                     "ws_serve", ng=args.ws_ng, name="wsgi-ng serve()"),
+                     hypercorn], measure_idlews, "wrk",
                  higher_is_better=False),
         Workload("hung", "Faults: new requests answered while every pool "
                  "thread is hung (%d probes, each waiting %gs)" % (

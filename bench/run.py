@@ -46,7 +46,7 @@ DEFAULT_WORKLOADS = ("h1", "h2", "ws", "wsmem")
 #: Names that stand for several workloads.
 GROUPS = {"faults": ("c2000", "slowloris", "idlews", "hung")}
 #: The apps that need ng.websocket.
-WS_APPS = {"apps:ws_echo", "apps:faults"}
+WS_APPS = {"apps:ws_echo", "apps:ws_serve", "apps:faults"}
 
 
 def measure_one(workload, row, args, log_dir, tag):

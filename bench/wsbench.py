@@ -134,21 +134,25 @@ def workloads(args):
              srv.hypercorn("asgi_app", mode="asgi"), srv.websockets_sync(),
              srv.granian("apps:asgi_app", "granian-asgi")]
     subject = srv.wsgi_ng("ws_echo", ng=args.ws_ng, name="wsgi-ng")
+    served = srv.wsgi_ng("ws_serve", ng=args.ws_ng, name="wsgi-ng serve()")
     return [
         Workload("ws", "WebSocket echo (%s)" % echo, "msg/s",
-                 [subject] + peers, measure_ws_echo),
+                 [subject, served] + peers, measure_ws_echo),
         Workload("asgiws", "WebSocket echo through to_asgi vs the server's "
                  "own ASGI echo (%s)" % echo, "msg/s",
                  [srv.uvicorn(name="uvicorn-asgi"),
                   srv.uvicorn(app="asgi_apps:ws_echo",
                               name="uvicorn-to_asgi"),
+                  srv.uvicorn(app="asgi_apps:ws_serve",
+                              name="uvicorn-to_asgi serve()"),
                   srv.granian("apps:asgi_app", "granian-asgi"),
                   srv.granian("asgi_apps:ws_echo", "granian-to_asgi")],
                  measure_ws_echo,
                  pairs=[("uvicorn-to_asgi", "uvicorn-asgi"),
+                        ("uvicorn-to_asgi serve()", "uvicorn-asgi"),
                         ("granian-to_asgi", "granian-asgi")]),
         Workload("wsmem", "Memory per idle WebSocket (%d sessions, server "
                  "RSS incl. children)" % args.idle_connections, "KiB/conn",
-                 [subject] + peers[:3], measure_ws_idle,
+                 [subject, served] + peers[:3], measure_ws_idle,
                  higher_is_better=False),
     ]

@@ -4,6 +4,7 @@ import warnings
 import pytest
 
 from wsgi_ng import keys
+from wsgi_ng.errors import ConnectionClosed
 from wsgi_ng.demo import app as demo_app
 from wsgi_ng.host import RequestContext
 from wsgi_ng.lint import LintError, LintMiddleware, LintWarning
@@ -242,3 +243,46 @@ def test_push_after_the_body_ended_warns():
     Client(LintMiddleware(app)).get("/")
     with pytest.warns(LintWarning):
         assert captured["push"]("/late.css") == "dropped"
+
+
+def test_a_served_session_passes_the_linter():
+    closes = []
+
+    def app(environ, start_response):
+        ws = environ[keys.WEBSOCKET]
+        ws.accept()
+        ws.serve(lambda ws, message: ws.send(message),
+                 lambda ws, code, reason: closes.append(code))
+        return []
+    with ws_client(app).websocket("/ws") as ws:
+        ws.send(u"hi")
+        assert ws.receive() == u"hi"
+    assert closes == [1000]
+
+
+def test_serve_before_accept():
+    def app(environ, start_response):
+        environ[keys.WEBSOCKET].serve(lambda ws, message: None)
+        return []
+    with pytest.raises(LintError) as error:
+        with ws_client(app).websocket("/ws"):
+            pass
+    assert "app: ng.websocket.serve() before accept()" in str(error.value)
+
+
+def test_a_coroutine_handler_is_an_app_error():
+    class Async(object):
+        def on_message(self, ws, message):  # a generator: like a
+            yield  # coroutine (async def), it never runs
+
+    def app(environ, start_response):
+        ws = environ[keys.WEBSOCKET]
+        ws.accept()
+        ws.serve(Async())
+        return []
+    with pytest.raises(LintError) as error:
+        with ws_client(app).websocket("/ws") as ws:
+            ws.send(u"hi")
+            with pytest.raises(ConnectionClosed):
+                ws.receive()
+    assert "handlers are synchronous" in str(error.value)

@@ -204,17 +204,42 @@ def test_app_denies_with_an_http_status():
     assert denied.value.response.body == b"no entry"
 
 
-def test_app_exception_in_a_session_closes_1011_and_reaches_the_test():
-    def handler(ws):
-        ws.accept()
-        ws.receive()
-        raise KeyError("app bug")
+def failing_receiver(ws):
+    ws.accept()
+    ws.receive()
+    raise KeyError("app bug")
+
+
+class Failing(object):
+    """A ``serve()`` handler that raises; its close codes land in CLOSES."""
+
+    def on_message(self, ws, message):
+        raise KeyError("handler bug")
+
+    def on_close(self, ws, code, reason):
+        CLOSES.append(code)
+
+
+CLOSES = []
+
+
+def failing_server(ws):
+    ws.accept()
+    ws.serve(Failing())
+
+
+@pytest.mark.parametrize("handler", [failing_receiver, failing_server])
+def test_app_exception_in_a_session_closes_1011_and_reaches_the_test(handler):
+    """Raised by the app, or by its handler of ``serve()`` (whose
+    ``on_close`` is still called, once)."""
+    del CLOSES[:]
     with pytest.raises(KeyError):
         with Client(ws_app(handler)).websocket("/ws") as ws:
             ws.send(u"trigger")
             with pytest.raises(ConnectionClosed) as closed:
                 ws.receive()
             assert closed.value.code == 1011
+    assert CLOSES == ([1011] if handler is failing_server else [])
 
 
 def test_app_returning_after_accept_closes_the_session_1000():
@@ -305,3 +330,50 @@ def test_full_duplex_echo_of_a_one_mebibyte_message():
         ws.ping(b"still there?")
         ws.send(u"after ping")
         assert ws.receive() == u"after ping"
+
+
+def test_a_served_session_runs_its_handler_on_the_request_thread():
+    """The test client is a host without an event loop: the handler of
+    ``serve()`` runs on the app's thread, with the messages in order, the
+    one received before ``serve()`` not among them, and on_close once."""
+    seen, closes = [], []
+
+    def on_message(ws, message):
+        seen.append((message, threading.current_thread().name))
+        ws.send(message.upper())
+
+    def handler(ws):
+        ws.accept()
+        ws.send(u"first: " + ws.receive())
+        ws.serve(on_message, lambda ws, code, reason: closes.append(code))
+        app_thread.append(threading.current_thread().name)
+        with pytest.raises(StateError):
+            ws.receive()
+        with pytest.raises(StateError):
+            ws.serve(on_message)
+    app_thread = []
+    with Client(ws_app(handler)).websocket("/ws") as ws:
+        ws.send(u"login")
+        assert ws.receive() == u"first: login"
+        ws.send(u"a")
+        ws.send(u"b")
+        assert [ws.receive(), ws.receive()] == [u"A", u"B"]
+    assert [message for message, _ in seen] == [u"a", u"b"]
+    assert set(thread for _, thread in seen) == set(app_thread)
+    assert closes == [1000]
+
+
+def test_serve_before_accept_or_without_a_handler_is_refused():
+    def before_accept(ws):
+        ws.serve(lambda ws, message: None)
+    with pytest.raises(StateError):
+        with Client(ws_app(before_accept)).websocket("/ws"):
+            pass
+
+    def not_callable(ws):
+        ws.accept()
+        ws.serve(42)
+    with pytest.raises(LocalProtocolError) as error:
+        with Client(ws_app(not_callable)).websocket("/ws"):
+            pass
+    assert "on_message(ws, message)" in str(error.value)

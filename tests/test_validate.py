@@ -73,6 +73,17 @@ def test_whitespace_around_values_is_stripped_the_list_copied_only_then():
     assert clean_headers(plain)[3] == ("Content-Length", "5")
 
 
+def test_pairs_checked_before_still_leave_the_list_uncopied():
+    """Checked pairs are remembered; an equal value that is another object
+    (every response builds its own) must not count as stripped."""
+    clean_headers([("X-Seen", "".join(["be", "fore"]))])
+    again = [("X-Seen", "".join(["be", "fore"])), ("X-Padded", " v ")]
+    same = again[:1]
+    assert clean_headers(same) is same
+    assert clean_headers(again)[1] == ("X-Padded", "v")
+    assert clean_headers(again)[1] == ("X-Padded", "v")  # remembered too
+
+
 def test_connection_specific_headers_only_refused_on_http2():
     headers = [("Connection", "close"), ("Transfer-Encoding", "chunked")]
     clean_headers(headers)

@@ -41,6 +41,16 @@ def to_bytes(value, encoding="latin-1"):
     return value if isinstance(value, bytes) else value.encode(encoding)
 
 
+if hasattr(str, "isascii"):  # 3.7+: a flag of the string, no scan
+    def utf8_length(text):
+        """How many bytes *text* takes in UTF-8."""
+        return len(text) if text.isascii() else len(text.encode("utf-8"))
+else:
+    def utf8_length(text):
+        """How many bytes *text* takes in UTF-8."""
+        return len(text.encode("utf-8"))
+
+
 def is_native(value):
     """True when *value* is a native ``str``, the type PEP 3333 asks for."""
     return type(value) is str

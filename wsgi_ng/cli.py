@@ -16,7 +16,9 @@ from wsgi_ng.lifecycle import LifespanError
 from wsgi_ng.lint import LintMiddleware
 from wsgi_ng.testing import DESCRIPTIONS, PROFILES, Client, WebSocketDenied
 from wsgi_ng.startup import UsageError, listen, load_app, tls_files
-from wsgi_ng.websocket import DEFAULT_MAX_MESSAGE_SIZE
+from wsgi_ng.websocket import (
+    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT,
+)
 
 
 def run_demo(out):
@@ -73,6 +75,12 @@ def add_server_options(parser):
     option("--max-message-size", type=int, default=DEFAULT_MAX_MESSAGE_SIZE,
            help="largest WebSocket message in bytes; larger ones close the "
            "session with 1009 (default 16 MiB)")
+    option("--ws-ping-interval", type=float, default=DEFAULT_PING_INTERVAL,
+           help="seconds between WebSocket keepalive pings (0: none; "
+           "default 20)")
+    option("--ws-ping-timeout", type=float, default=DEFAULT_PING_TIMEOUT,
+           help="close a WebSocket session with 1011 when nothing arrives "
+           "this many seconds after a ping (0: never; default 20)")
     option("--max-connections", type=int, default=1000,
            help="open HTTP connections; past it a new one gets a 503 "
            "(default 1000)")
@@ -124,6 +132,8 @@ def run_server(app, args, watch=()):
         keep_alive_timeout=args.keep_alive, max_body_size=args.max_body_size,
         max_connections=args.max_connections, threads=args.threads,
         max_message_size=args.max_message_size,
+        ws_ping_interval=args.ws_ping_interval,
+        ws_ping_timeout=args.ws_ping_timeout,
         max_websockets=args.max_websockets, max_queue_time=args.max_queue_time,
         slow_request_time=args.slow_request_time,
         http1_parser=args.http1_parser)

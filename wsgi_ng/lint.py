@@ -11,20 +11,28 @@ spirit of ``wsgiref.validate`` and werkzeug's ``LintMiddleware``.  It checks
   ``start_response`` unless ``exc_info`` is passed, no ``start_response``
   after ``accept()`` but the single ``101`` frameworks send, no
   ``accept()`` after ``start_response``, an empty body after ``accept()``,
-  and trailers only before the body ends.
+  ``serve()`` only after ``accept()``, handlers that return nothing (a
+  coroutine would never run), and trailers only before the body ends;
+* the host's calls of a ``serve()`` handler: one at a time, messages that
+  are text or bytes, no ``on_message`` after ``on_close``, which comes
+  once.
 
 Contract violations raise ``LintError`` naming the guilty side ("app:" or
 "host:"); legal but suspicious use emits a ``LintWarning``.
 """
+import threading
 import warnings
 
 from wsgi_ng import keys
 from wsgi_ng.errors import LocalProtocolError
 from wsgi_ng.iterables import WrappedBody
+from wsgi_ng._compat import text_type
 from wsgi_ng.validate import check_body_block, check_status, clean_headers
+from wsgi_ng.wshandler import handler_calls
 
 _CALLABLES = (keys.PUSH, keys.EARLY_HINTS, keys.SEND_TRAILERS)
-_SESSION_API = ("subprotocols", "accept", "receive", "send", "ping", "close")
+_SESSION_API = ("subprotocols", "accept", "receive", "send", "ping", "close",
+                "serve")
 
 
 class LintError(LocalProtocolError, AssertionError):
@@ -131,11 +139,64 @@ class _LintedWebSocket(object):
             self._request.refused = True
         self._session.close(code, reason)
 
+    def serve(self, handler, on_close=None):
+        if not self._request.accepted:
+            _fail("app", "ng.websocket.serve() before accept(): there is no "
+                  "session to serve yet")
+        linted = _LintedHandler(self, *handler_calls(handler, on_close))
+        self._session.serve(linted.on_message, linted.on_close)
+
     def __getattr__(self, name):
         return getattr(self._session, name)
 
     def __iter__(self):
         return iter(self._session)
+
+
+class _LintedHandler(object):
+    """A ``serve()`` handler between the host's calls and the app's."""
+
+    def __init__(self, session, on_message, on_close):
+        self._session = session  # the linted one, handed to the app
+        self._on_message = on_message
+        self._on_close = on_close
+        self._calling = threading.Lock()
+        self._closed = False
+
+    def on_message(self, ws, message):
+        if self._closed:
+            _fail("host", "on_message() after on_close()")
+        if not isinstance(message, (text_type, bytes)):
+            _fail("host", "a WebSocket message must be text or bytes, got %s"
+                  % type(message).__name__)
+        if not self._calling.acquire(False):
+            _fail("host", "on_message() while another call for the same "
+                  "session runs: calls come one at a time")
+        try:
+            _returns_nothing(self._on_message(self._session, message),
+                             "on_message")
+        finally:
+            self._calling.release()
+
+    def on_close(self, ws, code, reason):
+        if self._closed:
+            _fail("host", "on_close() twice")
+        self._closed = True
+        if code is not None and not isinstance(code, int):
+            _fail("host", "on_close() got the code %r, not an int" % (code,))
+        if self._on_close is not None:
+            _returns_nothing(self._on_close(self._session, code, reason),
+                             "on_close")
+
+
+def _returns_nothing(value, name):
+    if value is None:
+        return
+    if hasattr(value, "__await__") or hasattr(value, "send"):
+        _fail("app", "%s() returned %r: handlers are synchronous, so a "
+              "coroutine or generator would never run" % (name, value))
+    warnings.warn("app: %s() returned %r; the host ignores it"
+                  % (name, value), LintWarning, stacklevel=3)
 
 
 def _lint_callables(environ, request):

@@ -11,7 +11,10 @@ hosts, so one test can check both the full and the degraded path::
 
 WebSocket sessions run the app in a thread and carry real, masked frames
 over a socket pair, so the server side uses the same ``FrameChannel`` and
-``SocketStream`` a shim uses over a real connection.
+``SocketStream`` a shim uses over a real connection.  A session the app
+hands to a handler (``ws.serve()``) is served on that thread, as a plain
+WSGI server would, and an exception in the handler is raised in the test
+when the ``with`` block ends.
 """
 import base64
 import io
@@ -28,9 +31,10 @@ from wsgi_ng.host import RequestContext
 from wsgi_ng.iterables import close_iterable
 from wsgi_ng.validate import check_body_block, check_start_response
 from wsgi_ng.websocket import (
-    DEFAULT_MAX_MESSAGE_SIZE, FrameChannel, SocketStream, WebSocket,
-    finish_session, refuse_body,
+    DEFAULT_MAX_MESSAGE_SIZE, FrameChannel, WebSocket, finish_session,
+    refuse_body,
 )
+from wsgi_ng.wsstream import SocketStream
 
 #: Every capability an in-process client can offer: it never leaves, so it
 #: has no ``disconnect`` to report.
@@ -381,6 +385,8 @@ class _WebSocketExchange(object):
             result = self.client.app(self.environ, exchange.start_response)
             if server_ws is not None and server_ws.state is WebSocket.ACCEPTED:
                 finish_session(server_ws, result)
+                if server_ws.served is not None and server_ws.served.error:
+                    self._error = server_ws.served.error  # for the test
             elif server_ws is not None and server_ws.refused:
                 close_iterable(result)  # closed before accept(): denied
                 self.response.status = "403 Forbidden"

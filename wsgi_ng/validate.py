@@ -41,6 +41,14 @@ def check_status(status):
     return int(status[:3])
 
 
+#: (name, value) -> the value to send (False: the value itself), for pairs
+#: already found good: most responses repeat the same few.  Bounded, since
+#: apps may vary values without end (cookies, lengths); past the bound
+#: pairs are checked anew.
+_CLEANED = {}
+_CLEANED_KEPT = 4096
+
+
 def clean_header(name, value):
     """Validate one header pair of native strings; return the value to send,
     without the whitespace around it (Django writes every ``Set-Cookie``
@@ -49,6 +57,21 @@ def clean_header(name, value):
         raise HeaderError(
             "header name and value must be native str, got %r: %r"
             % (name, value))
+    clean = _CLEANED.get((name, value))
+    if clean is None:
+        clean = _checked_value(name, value)
+        if len(_CLEANED) < _CLEANED_KEPT:
+            # False when nothing was stripped: the caller gets its own
+            # value object back, and copies its list only when it must
+            _CLEANED[name, value] = clean if clean != value else False
+    elif clean is False:
+        return value
+    return clean
+
+
+def _checked_value(name, value):
+    """*value* without its surrounding whitespace, or a ``HeaderError``
+    saying why no protocol can carry the pair."""
     if not _TOKEN.match(name):
         raise HeaderError("invalid header name %r" % (name,))
     if _FORBIDDEN_IN_VALUE.search(value):

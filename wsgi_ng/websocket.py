@@ -12,15 +12,23 @@ Three layers, so the app sees one API whatever carries the frames:
   receive timeouts and thread-safe sending.  Hosts whose platform already
   speaks WebSocket (uWSGI, ASGI) provide their own channel with the same
   four methods.
-* A stream moves bytes: ``SocketStream`` wraps a socket; an HTTP/2 server
-  provides one per stream.
+* A stream moves bytes: ``wsgi_ng.wsstream.SocketStream`` wraps a socket;
+  an HTTP/2 server provides one per stream.
 
 The host creates ``WebSocket(subprotocols, handshake)`` where
 ``handshake(subprotocol, headers)`` sends the protocol's success response
 (101 or an HTTP/2 200) and returns the channel.
+
+A session is used in one of two forms (the spec's "WebSocket"): the app
+pulls messages (``receive()``, iteration) on a thread of its own, or it
+hands the session a handler (``serve()``, ``wsgi_ng.wshandler``) and the
+host pushes each message to it.  For the second form a host that reads
+the stream itself -- from its event loop, without a thread per session --
+feeds ``FrameChannel.feed()`` what it read; hosts that cannot run the
+handler on the request's thread instead.  Either way a channel can be
+kept alive (pings, ``wsgi_ng.keepalive``) and can share a bound on held
+message bytes with its host's other sessions (``wsgi_ng.wsbudget``).
 """
-import errno
-import socket
 import threading
 from collections import deque
 
@@ -29,13 +37,17 @@ from wsproto.events import (
     BytesMessage, CloseConnection, Message, Ping, TextMessage,
 )
 
-from wsgi_ng._compat import PY2, monotonic, text_type, wait_readable
+from wsgi_ng._compat import (
+    PY2, monotonic, text_type, utf8_length,
+)
 from wsgi_ng.errors import (
     BodyError, ConnectionClosed, LocalProtocolError, MessageTooBig,
     StateError, Timeout,
 )
 from wsgi_ng.iterables import close_iterable
+from wsgi_ng.keepalive import CLOCK
 from wsgi_ng.validate import clean_headers
+from wsgi_ng.wshandler import Served, run_blocking
 
 #: Default cap on one reassembled message, in bytes (UTF-8 bytes for text).
 DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
@@ -44,52 +56,13 @@ DEFAULT_CLOSE_TIMEOUT = 5.0
 #: Close code for "no close frame was received" (never sent on the wire).
 ABNORMAL_CLOSURE = 1006
 MESSAGE_TOO_BIG = 1009
-_RECV_SIZE = 65536
-_CONNECTION_LOST = (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED,
-                    errno.ESHUTDOWN, errno.EBADF)
-
-
-class SocketStream(object):
-    """A byte stream over a connected socket.
-
-    With ``owned=False`` (a socket taken over from a WSGI server), closing
-    only shuts the connection down: the server still holds the socket
-    object and releases it itself, quietly, when it sees the EOF.
-    """
-
-    def __init__(self, sock, owned=True):
-        self._sock = sock
-        self._owned = owned
-
-    def recv(self, timeout=None):
-        """Return the next bytes, ``b""`` at EOF; raise ``Timeout`` when
-        nothing arrived within *timeout* seconds."""
-        if timeout is not None and not wait_readable(self._sock, timeout):
-            raise Timeout("no data within %.3gs" % timeout)
-        try:
-            return self._sock.recv(_RECV_SIZE)
-        except socket.error as exc:
-            if exc.args and exc.args[0] in _CONNECTION_LOST:
-                return b""
-            raise
-
-    def send(self, data):
-        """Write all of *data*; raise ``ConnectionClosed`` if the peer left."""
-        try:
-            self._sock.sendall(data)
-        except socket.error as exc:
-            if exc.args and exc.args[0] in _CONNECTION_LOST:
-                raise ConnectionClosed(ABNORMAL_CLOSURE, "connection lost")
-            raise
-
-    def close(self):
-        """Shut the socket down in both directions; release it if owned."""
-        try:
-            self._sock.shutdown(socket.SHUT_RDWR)
-        except socket.error:
-            pass  # already disconnected: nothing left to shut down
-        if self._owned:
-            self._sock.close()
+INTERNAL_ERROR = 1011
+#: Keepalive defaults of the hosts that ping (the ``websockets`` library's):
+#: a ping every 20 s, and the session closed with 1011 when nothing at all
+#: arrived in the 20 s after one.
+DEFAULT_PING_INTERVAL = DEFAULT_PING_TIMEOUT = 20.0
+#: Seconds before a ping that could not be written at once is tried again.
+_PING_RETRY = 0.05
 
 
 class FrameChannel(object):
@@ -98,11 +71,22 @@ class FrameChannel(object):
     One thread may receive while others send: sends are serialised by a
     lock held across encoding and writing (so frames never interleave), and
     wsproto's state is only touched under a second, short-held lock.
+
+    With *evented*, the host reads the stream itself once the app hands
+    the session to a handler (``serve()``, the event-driven form): it
+    passes what it read to ``feed()``; then nothing here ever waits for
+    the peer, and the wait for the answer to a close frame is the clock's
+    (``wsgi_ng.keepalive``).  With *ping_interval*
+    the clock pings the peer, and closes the session with 1011 when
+    nothing at all arrived within *ping_timeout* of a ping.  *budget* is
+    the host's bound on partial messages held by all its sessions
+    (``wsgi_ng.wsbudget``).
     """
 
     def __init__(self, stream, client=False, extensions=None,
                  trailing_data=b"", max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
-                 close_timeout=DEFAULT_CLOSE_TIMEOUT):
+                 close_timeout=DEFAULT_CLOSE_TIMEOUT, ping_interval=None,
+                 ping_timeout=None, budget=None, evented=False, clock=CLOCK):
         role = ConnectionType.CLIENT if client else ConnectionType.SERVER
         self._conn = Connection(role, extensions, trailing_data)
         self._stream = stream
@@ -117,6 +101,24 @@ class FrameChannel(object):
         self._stream_closed = False
         self.close_code = None
         self.close_reason = ""
+        #: True once this side started the closing handshake.
+        self.closing = False
+        #: True when the host reads the stream and calls ``feed()``.
+        self.event_driven = False
+        self._evented = evented
+        self._budget = budget
+        self._clock = clock
+        self._reads = 0  # reads from the stream so far: signs of life
+        self._close_deadline = None
+        #: The clock's bookkeeping (``keepalive.Clock``).
+        self.tick_at = self.tick_seq = None
+        self.ping_interval = ping_interval or None
+        self.ping_timeout = ping_timeout or None
+        self._ping_at = self._pong_deadline = self._heard = None
+        self._unsent_since = None  # since when a due ping could not go
+        if self.ping_interval:
+            self._ping_at = monotonic() + self.ping_interval
+            clock.schedule(self, self._ping_at)
         if trailing_data:
             self._events.extend(self._conn.events())
 
@@ -125,14 +127,27 @@ class FrameChannel(object):
         """True once a close frame went either way or the stream ended."""
         return self.close_code is not None
 
+    @property
+    def finished(self):
+        """True once the stream is closed: the session is over."""
+        return self._stream_closed
+
     # -- sending ---------------------------------------------------------
-    def _write(self, event, allowed=(ConnectionState.OPEN,)):
+    def _write(self, event, allowed=(ConnectionState.OPEN,), wait=True):
         """Encode *event* and write it, if the connection is in an *allowed*
         state; returns whether it went out.  Frames never interleave: the
         write lock is held across encoding and writing.  A close frame's
         code is recorded as it is encoded.  Raises ``ConnectionClosed`` if
-        the peer is gone."""
-        with self._write_lock:
+        the peer is gone.  With *wait* False nothing is written when a
+        write is in progress or the stream has no room now."""
+        if not wait:
+            if not self._write_lock.acquire(False):
+                return False
+        else:
+            self._write_lock.acquire()
+        try:
+            if not wait and not self._stream.writable():
+                return False
             with self._proto_lock:
                 if self._conn.state not in allowed:
                     return False
@@ -145,6 +160,8 @@ class FrameChannel(object):
             except ConnectionClosed:
                 self._lost()
                 raise
+        finally:
+            self._write_lock.release()
         return True
 
     def _send_event(self, event):
@@ -171,22 +188,23 @@ class FrameChannel(object):
         """Start (or finish) the closing handshake and release the stream.
 
         Waits up to ``close_timeout`` for the peer's close frame unless
-        another thread is receiving, in which case that thread sees it.
+        another thread is receiving (or the host reads, event-driven), in
+        which case that one sees it; if it never comes, the clock closes
+        the stream after ``close_timeout``.
         """
+        self.closing = True
         try:
             self._write(CloseConnection(code=code, reason=reason))
         except ConnectionClosed:
             pass  # recorded as 1006; nothing left to wait for
-        if self._recv_lock.acquire(False):
+        if not self.event_driven and self._recv_lock.acquire(False):
             try:
                 self._drain_until_closed()
             finally:
                 self._recv_lock.release()
-        else:  # another thread is receiving: if the peer never answers,
-            # release it after close_timeout by closing the stream under it
-            timer = threading.Timer(self.close_timeout, self._close_stream)
-            timer.daemon = True
-            timer.start()
+        elif not self._stream_closed and self._close_deadline is None:
+            self._close_deadline = monotonic() + self.close_timeout
+            self._clock.schedule(self, self._close_deadline)
 
     def _drain_until_closed(self):
         deadline = monotonic() + self.close_timeout
@@ -201,6 +219,69 @@ class FrameChannel(object):
             except Timeout:
                 self._close_stream()
 
+    # -- the clock (keepalive.Clock) ----------------------------------------
+    def tick(self, now):
+        """Do what is due -- ping, judge the peer silent, give up waiting
+        for the answer to our close frame -- without waiting for anything;
+        returns when to be called again, None when never."""
+        if self._stream_closed:
+            return None
+        if self._close_deadline is not None:
+            if now < self._close_deadline:
+                return self._close_deadline
+            self._close_stream()  # the peer never answered our close frame
+            return None
+        if self.closed or not self.ping_interval:
+            return None
+        if self._pong_deadline is None:
+            if now < self._ping_at:
+                return self._ping_at
+            # noted before the write: the answer may come (on another
+            # thread) before this one runs again
+            self._heard = self._reads
+            if not self._write(Ping(), wait=False):
+                return self._ping_stuck(now)
+            self._unsent_since = None
+            self._ping_at = now + self.ping_interval
+            if not self.ping_timeout:
+                return self._ping_at
+            self._pong_deadline = now + self.ping_timeout
+            return self._pong_deadline
+        if now < self._pong_deadline:
+            return self._pong_deadline
+        self._pong_deadline = None
+        # anything that arrived since the ping proves the peer alive: read
+        # already, or waiting to be read (the app is busy, the budget full)
+        if self._reads > self._heard or self._stream.unread():
+            return max(self._ping_at, now)
+        self._give_up()
+        return None
+
+    def _ping_stuck(self, now):
+        """The ping could not go at once -- a send in progress, or no room
+        in the socket: try again soon; a peer that takes nothing for
+        ping_timeout is as silent as one that never answers."""
+        if self._unsent_since is None:
+            self._unsent_since = now
+        if self.ping_timeout and now - self._unsent_since >= self.ping_timeout:
+            self._give_up()
+            return None
+        return now + _PING_RETRY
+
+    def _give_up(self):
+        """Nothing arrived within ping_timeout of a ping: close with 1011
+        and release the stream, which ends a receive in progress."""
+        reason = "keepalive ping timeout"
+        self.closing = True
+        try:
+            self._write(CloseConnection(code=INTERNAL_ERROR, reason=reason),
+                        wait=False)
+        except ConnectionClosed:
+            pass
+        if self.close_code is None:
+            self.close_code, self.close_reason = INTERNAL_ERROR, reason
+        self._close_stream()
+
     # -- receiving -------------------------------------------------------
     def receive(self, timeout=None):
         """Return the next whole message (text or bytes).
@@ -212,6 +293,57 @@ class FrameChannel(object):
         with self._recv_lock:
             return self._next_message(timeout)
 
+    def begin_serving(self):
+        """The app called ``serve()``: no thread may be receiving."""
+        if not self._recv_lock.acquire(False):
+            raise StateError("serve() while another thread is in receive()")
+        self._recv_lock.release()
+        self.event_driven = self._evented
+
+    def may_read(self):
+        """Event-driven: whether the host may read more now (the budget)."""
+        return self._budget is None or not self._parts or \
+            self._budget.allows(self)
+
+    def park(self, resume):
+        """Event-driven: wait for room in the budget; ``resume()`` is
+        called once there is.  False when there is room already."""
+        return self._budget.park(self, resume)
+
+    def heard(self):
+        """Event-driven: the host read from the stream, and will ``feed()``
+        it later (its pool may be busy): the peer is alive meanwhile."""
+        self._reads += 1
+
+    def feed(self, data=None):
+        """Event-driven: take the bytes the host read (``b""``: the peer
+        closed; None: nothing new) and return the whole messages they
+        completed, in order.  Pings are answered and a close frame is
+        answered and ends the stream; a message over the limit closes the
+        session with 1009 (the messages before it are returned)."""
+        if data is not None:
+            self._take(data)
+        messages = []
+        while self._events:
+            try:
+                message = self._handle(self._events.popleft())
+            except MessageTooBig:
+                self._events.clear()
+                break
+            if message is not None:
+                messages.append(message)
+        return messages
+
+    def _take(self, data):
+        """Feed wsproto *data* read from the stream (``b""``: its end)."""
+        self._reads += 1
+        with self._proto_lock:
+            if self._conn.state is ConnectionState.CLOSED:
+                self._events.append(CloseConnection(code=ABNORMAL_CLOSURE))
+                return
+            self._conn.receive_data(data or None)
+            self._events.extend(self._conn.events())
+
     def _next_message(self, timeout):
         deadline = None if timeout is None else monotonic() + timeout
         while True:
@@ -222,14 +354,10 @@ class FrameChannel(object):
             if self._stream_closed:
                 raise ConnectionClosed(self.close_code or ABNORMAL_CLOSURE,
                                        self.close_reason)
+            if self._parts and self._budget is not None:
+                self._budget.wait_to_read(self, deadline)
             remaining = None if deadline is None else max(0.0, deadline - monotonic())
-            data = self._stream.recv(remaining)
-            with self._proto_lock:
-                if self._conn.state is ConnectionState.CLOSED:
-                    self._events.append(CloseConnection(code=ABNORMAL_CLOSURE))
-                    continue
-                self._conn.receive_data(data or None)
-                self._events.extend(self._conn.events())
+            self._take(self._stream.recv(remaining))
 
     def _handle(self, event):
         if isinstance(event, Message):
@@ -242,26 +370,37 @@ class FrameChannel(object):
             return None
         if isinstance(event, CloseConnection):
             self._on_close(event)
-        return None  # a Pong: nothing for the app
+        return None  # a Pong: nothing for the app (its bytes count as life)
 
     def _collect(self, event):
         data = event.data
         if isinstance(data, text_type):
-            self._size += len(data.encode("utf-8"))
+            size = utf8_length(data)
         else:
             data = bytes(data)  # wsproto 0.14 gives bytearray
-            self._size += len(data)
+            size = len(data)
+        self._size += size
         if self._size > self.max_message_size:
             limit, self._parts, self._size = self.max_message_size, [], 0
+            self._release_budget()
             self.close(MESSAGE_TOO_BIG, "message too big")
             raise MessageTooBig("a WebSocket message exceeded %d bytes; the "
                                 "session was closed with 1009" % limit)
         self._parts.append(data)
         if not event.message_finished:
+            if self._budget is not None:
+                self._budget.hold(self, size)
             return None
         parts, self._parts, self._size = self._parts, [], 0
+        if len(parts) == 1:
+            return parts[0]
+        self._release_budget()
         empty = u"" if isinstance(event, TextMessage) else b""
-        return parts[0] if len(parts) == 1 else empty.join(parts)
+        return empty.join(parts)
+
+    def _release_budget(self):
+        if self._budget is not None:
+            self._budget.release(self)
 
     def _on_close(self, event):
         with self._proto_lock:
@@ -291,6 +430,7 @@ class FrameChannel(object):
     def _close_stream(self):
         if not self._stream_closed:
             self._stream_closed = True
+            self._release_budget()
             self._stream.close()
 
 
@@ -305,6 +445,9 @@ class WebSocket(object):
     frameworks (Django, werkzeug) answer every view, and which the host
     ignores.  Hosts pass every ``start_response`` of the app through
     ``on_start_response``.
+
+    ``serve(handler)`` is the event-driven form: the host calls the handler
+    for each message (``wsgi_ng.wshandler``), and ``served`` is set.
     """
 
     PENDING, ACCEPTED, DENIED = "pending", "accepted", "denied"
@@ -321,6 +464,8 @@ class WebSocket(object):
         self._framework_answer = False  # the 101 after accept() was made
         #: Host-specific details (e.g. the HTTP version); informational.
         self.extra = dict(extra or {})
+        #: The handler's side of the session once the app called serve().
+        self.served = None
 
     @classmethod
     def connected(cls, channel, subprotocol=None):
@@ -341,6 +486,7 @@ class WebSocket(object):
                 % (subprotocol, ", ".join(self.subprotocols) or "none"))
         headers = clean_headers(list(headers or []))
         self._channel = self._handshake(subprotocol, headers)
+        self._handshake = None  # what it holds (the request) is done with
         self.state, self.subprotocol = self.ACCEPTED, subprotocol
 
     def on_start_response(self, status):
@@ -374,7 +520,29 @@ class WebSocket(object):
 
     def receive(self, timeout=None):
         """Return the next message; see ``FrameChannel.receive``."""
-        return self._open_channel().receive(timeout)
+        channel = self._open_channel()
+        if self.served is not None:
+            raise StateError("receive() after serve(): the session's "
+                             "messages go to its handler")
+        return channel.receive(timeout)
+
+    def serve(self, handler, on_close=None):
+        """Hand the session to *handler* and return: the host calls
+        ``handler.on_message(ws, message)`` (or ``handler(ws, message)``)
+        for each message, one at a time, and ``on_close(ws, code, reason)``
+        (or ``handler.on_close``) once when the session ends.  The app then
+        returns its empty iterable; see the spec for which thread calls."""
+        channel = self._open_channel()
+        if self.served is not None:
+            raise StateError("serve() was called already for this session")
+        served = Served(self, handler, on_close)
+        channel.begin_serving()
+        self.served = served
+
+    @property
+    def finished(self):
+        """True once the session is over (its transport closed)."""
+        return self._channel is not None and self._channel.finished
 
     def ping(self, data=b""):
         """Send a ping frame; the peer's pong is handled for you."""
@@ -449,16 +617,24 @@ def refuse_body(block):
 
 
 def end_session(session, code):
-    """Close an accepted *session* with *code* unless it is closed already."""
-    if session is not None and session.state is WebSocket.ACCEPTED \
-            and not session.closed:
+    """Close an accepted *session* with *code* unless it is closed already;
+    a handler's ``on_close`` runs once the session is over."""
+    if session is None or session.state is not WebSocket.ACCEPTED:
+        return
+    if not session.closed:
         session.close(code)
+    if session.served is not None and session.finished:
+        session.served.end()
 
 
-def finish_session(session, result):
+def finish_session(session, result, event_driven=False):
     """A host's duty once an app that accepted *session* returned *result*:
-    the result must be empty; the session ends with 1000, or 1011 when the
-    app failed; ``close()`` is called on the result."""
+    the result must be empty, ``close()`` is called on it, and the session
+    ends with 1000, or 1011 when the app failed.  When the app handed the
+    session to a handler (``serve()``), a host that reads sessions itself
+    (*event_driven*) gets True and drives it from now on; any other host
+    runs the handler here, on the request's thread, until the session ends
+    (``wshandler.run_blocking``)."""
     try:
         for block in result:
             if block:
@@ -469,4 +645,9 @@ def finish_session(session, result):
         raise
     finally:
         close_iterable(result)
+    if session.served is not None:
+        if event_driven:
+            return True
+        run_blocking(session)
     end_session(session, 1000)
+    return False

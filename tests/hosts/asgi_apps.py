@@ -5,7 +5,9 @@ with the app's own status and body) and ``/stream`` (an endless download
 that logs when ``close()`` is called).  ``frameworks``: the probe app with
 the example Django project and Flask app (``to_asgi(from_wsgi(...))``).
 ``pushing``: the probe app for clients that accept pushes
-(``push=True``).  ``round_trip``: the probe app through
+(``push=True``).  ``one_session``: the probe app with ``/served`` (the
+echo handed to a handler, ``ws.serve()``) allowing one session that holds
+a thread (``max_sessions=1``).  ``round_trip``: the probe app through
 ``to_wsgi(from_asgi(to_asgi(...)))`` for plain WSGI servers.
 """
 import itertools
@@ -45,8 +47,28 @@ def stream(environ, start_response):
     return Endless()
 
 
-ROUTES.update({"/deny": deny, "/stream": stream})
+class Echo(object):
+    """The echo as a ``serve()`` handler; its close is logged."""
+
+    def on_message(self, ws, message):
+        ws.send(message)
+
+    def on_close(self, ws, code, reason):
+        log.info("served session closed with %s", code)
+
+
+def served(environ, start_response):
+    ws = environ["ng.websocket"]
+    ws.accept()
+    ws.serve(Echo())
+    return []
+
+
+ROUTES.update({"/deny": deny, "/stream": stream, "/served": served})
 
 frameworks = to_asgi(_with_probe)
 pushing = to_asgi(ng_app, push=True)  # for clients that accept pushes
+one_session = to_asgi(ng_app, max_sessions=1)
+# served sessions' handlers on the pool instead of the loop
+threaded_handlers = to_asgi(ng_app, inline_handlers=False)
 round_trip = to_wsgi(from_asgi(to_asgi(ng_app, push=True)))

@@ -102,6 +102,18 @@ def framework_echo(environ, start_response):
     return [b""]
 
 
+def _echo(ws, message):
+    ws.send(message)
+
+
+def served_echo(environ, start_response):
+    """The echo handed to a handler (``ws.serve()``): no thread waits."""
+    ws = environ[keys.WEBSOCKET]
+    ws.accept()
+    ws.serve(_echo)
+    return []
+
+
 def refusing(environ, start_response):
     """Closes the handshake instead of accepting: a 403 on every host."""
     environ[keys.WEBSOCKET].close()
@@ -129,7 +141,8 @@ ROUTES = {"/ws": echo_ws, "/page": page, "/app.css": stylesheet,
           "/lines": lines, "/recovering": recovering,
           "/late-failure": late_failure, "/big": big,
           "/held": held, "/framework-ws": framework_echo,
-          "/refuse": refusing, "/sized-trailers": sized_with_trailers}
+          "/refuse": refusing, "/sized-trailers": sized_with_trailers,
+          "/served": served_echo}
 
 
 def application(environ, start_response):

@@ -1,6 +1,7 @@
 """Every test here runs once on each HTTP/1.1 parser named in
-``WSGI_NG_HTTP1_PARSERS`` (comma-separated: ``h11,httptools``; tox sets
-both on one interpreter); by default on the one ``auto`` picks here.  A
+``WSGI_NG_HTTP1_PARSERS`` (comma-separated: ``h11,httptools``); by
+default on the one ``auto`` picks here (under tox: h11 on 2.7, 3.6 and
+3.7, httptools on 3.8+).  A
 named parser that cannot run here stops the run (``wire_class`` says
 why)."""
 import os

@@ -8,6 +8,8 @@ import sys
 import tempfile
 import threading
 
+from wsproto.connection import Connection, ConnectionType
+
 from process import inheriting, listening_socket, wait_bounded
 from wsgi_ng.server import Config, Server
 
@@ -71,3 +73,32 @@ def serve_command(args, cwd):
             process.send_signal(signal.SIGTERM)
             wait_bounded(process, WAIT)
         log.close()
+
+
+def raw_session(port, path="/"):
+    """A socket that did a WebSocket handshake with the server on *port*,
+    and the client's wsproto connection for what comes on it afterwards."""
+    sock = socket.create_connection(("127.0.0.1", port), WAIT)
+    sock.sendall(b"GET " + path.encode("ascii") + b" HTTP/1.1\r\nHost: x\r\n"
+                 b"Upgrade: websocket\r\n"
+                 b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(1)
+        assert chunk, "closed during the handshake"
+        head += chunk
+    assert head.startswith(b"HTTP/1.1 101 ")
+    # the handshake is done: wsproto only frames from here on
+    return sock, Connection(ConnectionType.CLIENT)
+
+
+def events_until_closed(sock, client):
+    """Every event the server sends until it closes the connection."""
+    events = []
+    while True:
+        data = sock.recv(65536)
+        client.receive_data(data or None)
+        events.extend(client.events())
+        if not data:
+            return events

@@ -115,3 +115,20 @@ def test_chromium_loads_the_demo_over_http2_and_echoes_on_a_websocket(
     assert '"GET / HTTP/2" 200' in log  # the page over HTTP/2 (ALPN)
     assert '"GET /ws HTTP/2" 200' in log  # the WebSocket over HTTP/2 too
     assert '"GET /features?echo=ready HTTP/2" 200' in log
+
+
+def test_a_served_session_over_tls_echoes_small_and_large_messages(
+        certificate):
+    """A session handed to a handler waits in the poller; over TLS a read
+    may bring part of a record, or more than one message."""
+    websocket = pytest.importorskip("websocket",
+                                    reason="pip install websocket-client")
+    with running(application, tls=tls_context(*certificate)) as server:
+        ws = websocket.create_connection(
+            "wss://%s/served" % server.url, timeout=WAIT,
+            sslopt={"cert_reqs": ssl.CERT_NONE, "check_hostname": False})
+        big = b"\x01" * (300 * 1024)  # many TLS records
+        for message in (b"small", big, b"again"):
+            ws.send_binary(message)
+        assert [ws.recv() for _ in range(3)] == [b"small", big, b"again"]
+        ws.close()

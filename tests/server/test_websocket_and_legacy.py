@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 
 import pytest
 from wsproto.connection import Connection, ConnectionType
@@ -59,21 +60,31 @@ def extended_connect(h2, path):
     return stream, exchange
 
 
+def session_over_http2(server, path, text):
+    """An h2 connection to *server* (SETTINGS exchanged, ``/info`` asked)
+    with a WebSocket session on *path* that sent *text*; returns the
+    client, the stream, the client's wsproto connection and the first
+    events that came back."""
+    h2 = H2Client(connect(server), server.url)
+    assert h2.get("/info").status == 200  # SETTINGS have arrived
+    stream, exchange = extended_connect(h2, path)
+    assert exchange.status == 200
+    client = Connection(ConnectionType.CLIENT)
+    h2.send(stream, client.send(TextMessage(data=text)))
+    events = []
+    while not events:
+        h2.receive_once()
+        client.receive_data(exchange.body)
+        del exchange.data[:]
+        events = list(client.events())
+    return h2, stream, client, events
+
+
 @pytest.mark.parametrize("ng", [True, None])
 def test_a_framework_style_view_and_a_refusal_over_http2(ng):
     with running(application, ng=ng) as server:
-        h2 = H2Client(connect(server), server.url)
-        assert h2.get("/info").status == 200  # SETTINGS have arrived
-        stream, exchange = extended_connect(h2, "/framework-ws")
-        assert exchange.status == 200
-        client = Connection(ConnectionType.CLIENT)
-        h2.send(stream, client.send(TextMessage(data=u"two")))
-        events = []
-        while not events:
-            h2.receive_once()
-            client.receive_data(exchange.body)
-            del exchange.data[:]
-            events = list(client.events())
+        h2, stream, client, events = session_over_http2(
+            server, "/framework-ws", u"two")
         assert events[0].data == u"two"
         h2.send(stream, client.send(CloseConnection(code=1000)))
         h2.response(stream)
@@ -92,9 +103,13 @@ def test_a_plain_request_to_a_websocket_route_gets_the_fallback():
     assert b"fallback: no WebSocket on this host\n" in data
 
 
-def test_graceful_shutdown_closes_websockets_with_1001():
+@pytest.mark.parametrize("path", ["/ws", "/served"])
+def test_graceful_shutdown_closes_websockets_with_1001(path):
+    """A session on the blocking API, or handed to a handler (its count
+    ends with it)."""
     with running(application) as server:
-        ws = websocket.create_connection("ws://%s/ws" % server.url, timeout=WAIT)
+        ws = websocket.create_connection("ws://%s%s" % (server.url, path),
+                                         timeout=WAIT)
         ws.send(u"ping")
         assert ws.recv() == u"ping"
         stopper = threading.Thread(target=server.shutdown)
@@ -103,6 +118,8 @@ def test_graceful_shutdown_closes_websockets_with_1001():
         assert opcode == websocket.ABNF.OPCODE_CLOSE and data[:2] == b"\x03\xe9"
         ws.close()
         stopper.join(WAIT)
+        assert server.wait_stopped(WAIT)
+        assert server.sessions == 0
 
 
 FIVE_MIB = os.urandom(5 * 1024 * 1024)
@@ -136,3 +153,27 @@ def test_sigterm_style_shutdown_lets_a_request_in_flight_finish():
         data = read_until_closed(sock)
         sock.close()
     assert data.startswith(b"HTTP/1.1 200 ") and b"finished" in data
+
+
+def test_shutdown_answers_a_request_still_arriving():
+    """A connection whose request has begun to arrive when shutdown starts
+    gets its answer: closed with those bytes unread, it would get a reset
+    (seen under --reload, whose old server stops as the next request
+    comes)."""
+    with running(application, graceful_timeout=WAIT) as server:
+        sock = connect(server)
+        sock.sendall(b"GET /info HTTP/1.1\r\nHost: x\r\n")  # not ended yet
+        idle = connect(server)  # nothing sent: closed at once, with a FIN
+        deadline = time.time() + WAIT
+        while len(server._open()) < 2 or not any(
+                getattr(connection, "_head_began", None)
+                for connection in server._open()):  # both taken, one read
+            assert time.time() < deadline
+            time.sleep(0.01)
+        server.shutdown()
+        assert read_until_closed(idle) == b""
+        sock.sendall(b"\r\n")
+        data = read_until_closed(sock)
+        sock.close()
+        idle.close()
+    assert data.startswith(b"HTTP/1.1 200 ") and data.endswith(b"\r\n0\r\n\r\n")

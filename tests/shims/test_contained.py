@@ -75,6 +75,18 @@ def test_body_over_the_limit_is_413_and_logged(legacy, caplog):
     assert exact.json()["length"] == 1000
 
 
+def test_a_spooled_body_is_no_longer_full_duplex():
+    """The app gets the body only once it has all come: it cannot answer
+    while the client still sends, so the feature set must not say so."""
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [",".join(sorted(environ[keys.FEATURES])).encode()]
+    client = Client(from_wsgi(app))
+    assert b"full_duplex" in client.get("/").body
+    spooled = client.post("/", body=chunks(b"no length")).body
+    assert b"full_duplex" not in spooled and b"early_hints" in spooled
+
+
 def test_invalid_content_length_is_400():
     def app(environ, start_response):
         raise AssertionError("must not be called")

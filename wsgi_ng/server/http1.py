@@ -9,14 +9,16 @@ and writes the response (chunked when the app gives no length, with
 trailers when the client sent ``TE: trailers``), and serves the requests
 already received after it (pipelining) before the connection waits again.
 ``Expect: 100-continue`` is answered when the app first reads the body.  A
-WebSocket handshake the app accepts turns the connection into the session;
-``Upgrade: h2c`` hands it to HTTP/2.
+WebSocket handshake the app accepts turns the connection into the session
+-- held by the app's thread, or, when the app handed it to a handler,
+waiting in the poller (``wsevents.py``); ``Upgrade: h2c`` hands it to
+HTTP/2.
 """
 import logging
 import socket
 import ssl
 
-from wsgi_ng._compat import monotonic
+from wsgi_ng._compat import monotonic, wait_readable
 from wsgi_ng.errors import BadRequest, LocalProtocolError
 from wsgi_ng.handshake import accept_response, websocket_offer
 from wsgi_ng.host import RequestContext
@@ -29,9 +31,11 @@ from wsgi_ng.server.exchange import (
 from wsgi_ng.server.shedding import RETRY_AFTER
 from wsgi_ng.server.sockio import ReadTimeout, TimedSocket
 from wsgi_ng.server.wire import END, NEED_DATA, Head
+from wsgi_ng.server.wsevents import serve_http1, session_options
 from wsgi_ng.websocket import (
-    FrameChannel, SocketStream, WebSocket, end_session, finish_session,
+    FrameChannel, WebSocket, end_session, finish_session,
 )
+from wsgi_ng.wsstream import SocketStream
 
 log = logging.getLogger("wsgi_ng.server")
 
@@ -184,6 +188,8 @@ class HTTP1Connection(object):
             outcome = _CLOSE
         if isinstance(outcome, Upgrade):
             self.server.upgrade(self, outcome)
+        elif outcome is _SERVED:
+            serve_http1(self)
         else:
             self.server.close(self)
 
@@ -233,13 +239,19 @@ class HTTP1Connection(object):
 
     # -- shutdown (another thread) -----------------------------------------
     def stop(self):
-        """Close a WebSocket session with 1001, a waiting connection at
-        once; a request in flight finishes first (``serve`` checks
-        ``stopping``)."""
+        """Close a WebSocket session with 1001, an idle connection at once;
+        a request in flight finishes first (``serve`` checks
+        ``stopping``), and so does one still arriving: closed now, the
+        bytes it sent unread, it would get a reset instead of an answer."""
         if self.session is not None:
             end_session(self.session, 1001)
-        elif self.server.poller.forget(self):
+        elif self._head_began is None and not self._input_waiting() \
+                and self.server.poller.forget(self):
             self.server.close(self)
+
+    def _input_waiting(self):
+        """Bytes (or the client's close) to read, here or in the kernel."""
+        return self.io.buffered() or wait_readable(self.sock, 0)
 
     def kill(self):
         try:
@@ -294,13 +306,16 @@ class HTTP1Connection(object):
             offered.finish()
             return _CLOSE
         if session is not None and session.state is WebSocket.ACCEPTED:
+            served = False
             try:
                 if result is not None:  # else the exchange ended it (1011)
-                    finish_session(session, result)
+                    served = finish_session(session, result,
+                                            event_driven=True)
             finally:
-                self.server.session_ended(http1=True)
+                if not served:  # else it counts until the session ends
+                    self.server.session_ended(http1=True)
             self.server.access_log(environ, 101, 0)
-            return _CLOSE
+            return _SERVED if served else _CLOSE
         self.server.access_log(environ, exchange.status_code,
                                exchange.sent_bytes)
         if responder.aborted:
@@ -343,7 +358,7 @@ class HTTP1Connection(object):
         self.io.release()
         return FrameChannel(SocketStream(self.sock, owned=False),
                             extensions=extensions, trailing_data=trailing,
-                            max_message_size=self.config.max_message_size)
+                            **session_options(self.server))
 
     # -- h2c --------------------------------------------------------------
     def wants_h2c(self, fields):
@@ -364,8 +379,10 @@ class HTTP1Connection(object):
 
 
 #: ``handle``'s answer when the connection must close (after a refusal or a
-#: WebSocket session).
+#: WebSocket session) ...
 _CLOSE = object()
+#: ... and when its WebSocket session is now served by a handler.
+_SERVED = object()
 
 
 class Upgrade(object):

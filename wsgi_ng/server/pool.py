@@ -58,7 +58,9 @@ class ThreadPool(object):
     A task that turns out to hold its thread for long (a WebSocket session,
     an HTTP/2 connection's reader) calls ``detach()``: its thread stops
     counting toward ``max_threads`` and ends with the task, so the pool
-    keeps ``max_threads`` threads for short work.
+    keeps ``max_threads`` threads for short work.  ``attach()`` takes it
+    back when the task turns out short after all (a WebSocket app that
+    handed its session to a handler and returned).
     """
 
     def __init__(self, max_threads, name, idle_timeout=30.0, stall=STALL,
@@ -230,12 +232,26 @@ class ThreadPool(object):
         local = self._local
         if not getattr(local, "member", False):
             return
-        local.member = False
+        local.member, local.detached = False, True
         with self._work:
             self._threads -= 1
             self._work.notify_all()  # shutdown() may wait for this
             if self._tasks and not self._closed:
                 self._wake()  # the queue loses a worker: hand it on
+
+    def attach(self):
+        """Called from a task that ``detach()``ed: its thread counts again
+        and takes more tasks when this one ends -- unless the pool has all
+        its threads again (one replaced it), then it ends as it would
+        have."""
+        local = self._local
+        if not getattr(local, "detached", False):
+            return
+        with self._work:
+            if self._threads >= self.max_threads:
+                return
+            self._threads += 1
+        local.member, local.detached = True, False
 
     def _count_waiting(self, change):
         """A pool thread starts (+1) or ends (-1) a network wait."""

@@ -27,7 +27,7 @@ from wsgi_ng.iterables import WrappedBody
 from wsgi_ng.shims.dechunk import Dechunker
 from wsgi_ng.shims.spool import (
     DEFAULT_MAX_BODY_SIZE, DEFAULT_SPOOL_MEMORY, BodyTooLarge, declared_length,
-    needs_spooling, refuse, spool,
+    refuse, spool,
 )
 from wsgi_ng.validate import CONNECTION_SPECIFIC, check_body_block
 
@@ -117,7 +117,6 @@ class _Call(object):
 
     def run(self):
         environ = self.environ
-        features = set(environ.get(keys.FEATURES, ()))
         self.session = environ.get(keys.WEBSOCKET)
         try:
             length = declared_length(environ)
@@ -132,13 +131,18 @@ class _Call(object):
                 raise BodyTooLarge(limit)
             # a handshake has no body; over HTTP/2 (RFC 8441) its stream
             # carries the session's bytes, which must not be read here
-            if self.session is None and needs_spooling(environ):
+            # no length, and the host promises the body ends: spool it
+            if length is None and self.session is None and \
+                    environ.get(keys.INPUT_TERMINATED) is True:
                 self.spooled, length = spool(environ["wsgi.input"], limit,
                                              self.shim.spool_memory)
                 if self.spooled is not None:
                     environ["wsgi.input"] = self.spooled
                     environ["CONTENT_LENGTH"] = str(length)
-                    features.discard(keys.FEATURE_FULL_DUPLEX)
+                    if keys.FEATURES in environ:  # the body was read whole
+                        environ[keys.FEATURES] = frozenset(
+                            environ[keys.FEATURES]).difference(
+                                [keys.FEATURE_FULL_DUPLEX])
         except BodyTooLarge:
             log.warning("%s %s: request body over max_body_size=%d; answered "
                         "413", environ.get("REQUEST_METHOD"),
@@ -147,8 +151,6 @@ class _Call(object):
                           "request body too large\n")
         if self.http2 and "HTTP_COOKIE" in environ:
             environ["HTTP_COOKIE"] = join_cookies(environ["HTTP_COOKIE"])
-        if keys.FEATURES in environ:
-            environ[keys.FEATURES] = frozenset(features)
         result = self.shim.app(environ, self.start_response)
         if self.spooled is None and self.dechunker is None \
                 and self.replacement is None and self.started:
@@ -190,17 +192,26 @@ class _Call(object):
 
         Runs again on an ``exc_info`` call, so its state is reset each time.
         """
-        dropped = set(CONNECTION_SPECIFIC if self.http2 else _HTTP1_DROPPED)
-        chunked = any(n.lower() == "transfer-encoding" and "chunked" in v.lower()
-                      for n, v in headers)
+        http2 = self.http2
+        dropped = CONNECTION_SPECIFIC if http2 else _HTTP1_DROPPED
+        owned = chunked = False  # any field the host owns; a chunked body
+        named = []  # fields the app itself named hop-by-hop (HTTP/2)
+        for name, value in headers:
+            lower = name.lower()
+            if lower in dropped:
+                owned = True
+                if lower == "transfer-encoding":
+                    chunked = chunked or "chunked" in value.lower()
+                elif lower == "connection" and http2:
+                    named.extend(t.strip().lower() for t in value.split(","))
         self.dechunker = Dechunker() if chunked else None
+        if not owned:
+            return headers  # the common case: nothing to drop
         if chunked:
-            dropped.add("content-length")  # meaningless next to chunking
-        if self.http2:  # fields the app itself named hop-by-hop
-            for name, value in headers:
-                if name.lower() == "connection":
-                    dropped.update(t.strip().lower() for t in value.split(","))
-        return [(n, v) for n, v in headers if n.lower() not in dropped]
+            named.append("content-length")  # meaningless next to chunking
+        dropped = dropped.union(named)
+        return [(name, value) for name, value in headers
+                if name.lower() not in dropped]
 
 
 class _Body(WrappedBody):

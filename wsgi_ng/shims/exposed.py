@@ -28,30 +28,43 @@ from wsgi_ng.shims.spool import (
 )
 from wsgi_ng.validate import check_body_block, check_start_response
 from wsgi_ng.websocket import (
-    DEFAULT_MAX_MESSAGE_SIZE, FrameChannel, SocketStream, WebSocket,
-    end_session, finish_session, refuse_body,
+    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT,
+    FrameChannel, WebSocket, end_session, finish_session,
+    refuse_body,
 )
+from wsgi_ng.wsstream import SocketStream
 
 log = logging.getLogger("wsgi_ng.shims")
 
 
 def to_wsgi(app, max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
-            max_body_size=DEFAULT_MAX_BODY_SIZE, compress=True):
-    """Expose the wsgi-ng *app* through a plain WSGI server; idempotent."""
+            max_body_size=DEFAULT_MAX_BODY_SIZE, compress=True,
+            ping_interval=DEFAULT_PING_INTERVAL,
+            ping_timeout=DEFAULT_PING_TIMEOUT):
+    """Expose the wsgi-ng *app* through a plain WSGI server; idempotent.
+    WebSocket sessions are pinged every *ping_interval* seconds and closed
+    with 1011 when nothing arrives within *ping_timeout* of a ping (0
+    turns either off), which frees the server's thread a silent client
+    would hold."""
     if isinstance(app, ExposedApp):
         return app
-    return ExposedApp(app, max_message_size, max_body_size, compress)
+    return ExposedApp(app, max_message_size, max_body_size, compress,
+                      ping_interval, ping_timeout)
 
 
 class ExposedApp(object):
     """The WSGI app a server calls; one ``_Exposure`` per request."""
 
     def __init__(self, app, max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
-                 max_body_size=DEFAULT_MAX_BODY_SIZE, compress=True):
+                 max_body_size=DEFAULT_MAX_BODY_SIZE, compress=True,
+                 ping_interval=DEFAULT_PING_INTERVAL,
+                 ping_timeout=DEFAULT_PING_TIMEOUT):
         self.app = app
         self.max_message_size = max_message_size
         self.max_body_size = max_body_size
         self.compress = compress
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
 
     @property
     def ng_lifespan(self):
@@ -179,9 +192,13 @@ class _Exposure(object):
         sock = self.host.start_session(self.host_start_response, response)
         return FrameChannel(SocketStream(sock, owned=self.host.owns_socket),
                             extensions=extensions,
-                            max_message_size=self.shim.max_message_size)
+                            max_message_size=self.shim.max_message_size,
+                            ping_interval=self.shim.ping_interval,
+                            ping_timeout=self.shim.ping_timeout)
 
     def _finish_session(self, result):
+        """The app returned: a session it handed to a handler is served
+        here, on the request's thread (a WSGI server gives no other)."""
         finish_session(self.session, result)
         return self.host.end_session(self.host_start_response)
 

@@ -272,3 +272,56 @@ def test_a_host_the_reference_server_refuses_is_a_400_with_one_log_line(server):
     while "invalid Host field (answered 400)" not in server.output():
         assert time.time() < deadline, server.output()
         time.sleep(0.05)
+
+
+def test_served_sessions_hold_no_thread_and_leave_max_sessions_free():
+    """With max_sessions=1, three open sessions handed to a handler
+    (``serve()``) leave the one slot free once their app returned (each
+    echoed a message): a blocking session still gets it, and only a second
+    blocking one is refused (closed before accept, a 403)."""
+    with LiveServer("uvicorn-httptools", "asgi_apps:one_session") as live:
+        served = []
+        for number in range(3):
+            ws = websocket.create_connection("ws://%s/served" % live.url,
+                                             timeout=WAIT)
+            served.append(ws)
+            ws.send(u"%d" % number)
+            assert ws.recv() == u"%d" % number
+        blocking = websocket.create_connection("ws://%s/ws" % live.url,
+                                               timeout=WAIT)
+        blocking.send(u"held")
+        assert blocking.recv() == u"held"
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            websocket.create_connection("ws://%s/ws" % live.url, timeout=WAIT)
+        assert refused.value.status_code == 403
+        for ws in served:
+            big = os.urandom(256 * 1024)
+            ws.send_binary(big)
+            assert ws.recv() == big
+        for ws in served + [blocking]:
+            ws.close()
+    assert live.final_output.count("served session closed with 1000") == 3
+    for trouble in ("Traceback", "never awaited"):
+        assert trouble not in live.final_output, live.final_output
+
+
+def test_served_sessions_whose_handlers_run_on_threads():
+    """``inline_handlers=False`` (and a handler that blocks the loop) runs
+    each session's handler on the pool, one wake at a time: every message
+    echoed in order, the close reaching ``on_close``."""
+    with LiveServer("uvicorn-httptools", "asgi_apps:threaded_handlers") as live:
+        ws = websocket.create_connection("ws://%s/served" % live.url,
+                                         timeout=WAIT)
+        for number in range(20):
+            ws.send(u"%d" % number)
+        assert [ws.recv() for _ in range(20)] == [u"%d" % n for n in range(20)]
+        big = os.urandom(256 * 1024)
+        ws.send_binary(big)
+        assert ws.recv() == big
+        ws.close()
+        deadline = time.time() + WAIT
+        while "served session closed with 1000" not in live.output():
+            assert time.time() < deadline, live.output()
+            time.sleep(0.05)
+    for trouble in ("Traceback", "never awaited"):
+        assert trouble not in live.final_output, live.final_output

@@ -3,7 +3,10 @@ loop, the bridges' only way across.
 
 * ``Outbox``: from a thread to the coroutine that sends.  At most *depth*
   batches wait; the thread blocks for room, so a slow client slows the
-  app down instead of filling memory.
+  app down instead of filling memory.  A WebSocket handler run on the
+  loop itself (``served.py``) posts without waiting: the loop cannot wait
+  for itself, and its session reads nothing more until the handler is
+  done.
 * ``Inbox``: from the coroutine that receives to a thread.  The loop side
   stops receiving (``await room()``) while *limit* bytes wait, so the
   server stops reading the socket until the app catches up.
@@ -26,8 +29,11 @@ from wsgi_ng.server.exchange import ClientGone
 
 #: A queue in C where there is one (3.7+), for the hot paths.
 SimpleQueue = getattr(queue, "SimpleQueue", queue.Queue)
-#: ``Outbox.put``'s *last*: the response ended normally, or was broken off.
-END, ABORT = "end", "abort"
+#: ``Outbox.put``'s *last*: the response ended normally, or was broken off,
+#: or (a WebSocket session) the app handed the session to a handler.
+END, ABORT, SERVE = "end", "abort", "serve"
+#: ``Inbox.take``'s answer when nothing waits yet.
+EMPTY = object()
 
 
 class Outbox(object):
@@ -47,6 +53,9 @@ class Outbox(object):
             self._room.put(None)
         self._depth = depth
         self._waiting = waiting
+        self._token = False  # the batch being sent took a room token
+        #: True while a ``drain`` sends.
+        self.draining = False
         #: True once the coroutine stopped sending (the client has gone).
         self.closed = False
 
@@ -63,32 +72,71 @@ class Outbox(object):
                     self._room.get()
             if self.closed:
                 raise ClientGone("the ASGI server says the client has gone")
-        self._items.append((batch, last))
+        self._items.append((batch, last, last is None))
         if self._waiter is not None:  # else the loop finds it by itself
-            self._loop.call_soon_threadsafe(self._wake)
+            self._loop.call_soon_threadsafe(self.wake)
+
+    def put_nowait(self, batch, wake=True):
+        """Queue *batch* from the loop's own thread, without room; with
+        *wake* False the caller sends it (``drain``) or calls ``wake()``."""
+        if self.closed:
+            raise ClientGone("the ASGI server says the client has gone")
+        self._items.append((batch, None, False))
+        if wake:
+            self.wake()
 
     # -- the loop -------------------------------------------------------------
-    def _wake(self):
+    def wake(self):
+        """Wake the coroutine waiting for batches (the loop)."""
         if self._waiter is not None:
             resolve(self._waiter)
 
     def take(self):
-        """The next ``(batch, last)`` if one waits, else None: no coroutine
-        to run for the common case."""
-        return self._items.popleft() if self._items else None
+        """The next ``(batch, last)`` if one waits, else None."""
+        if not self._items:
+            return None
+        batch, last, self._token = self._items.popleft()
+        return batch, last
 
-    async def get(self):
-        """The next ``(batch, last)``."""
-        while not self._items:
+    async def wait(self):
+        """Until batches wait that no ``drain`` is sending."""
+        while not self._items or self.draining:
             self._waiter = self._loop.create_future()
-            if not self._items:  # else put() came before it saw the waiter
+            if not self._items or self.draining:  # else put() came first
                 await self._waiter
             self._waiter = None
-        return self._items.popleft()
+
+    async def drain(self, send, upto_last=False):
+        """Send the batches waiting with ``await send(batch)``, until none
+        is left; returns the *last* of the final batch sent, if it had one.
+        One drain at a time: while one runs, another returns None at once
+        (the running one sends what comes meanwhile).  With *upto_last*, a
+        final batch is left for another drain: a handler run on the loop
+        sends what it posted at once, without waking the sending coroutine,
+        which alone ends the call."""
+        if self.draining:
+            return None
+        self.draining = True
+        try:
+            while self._items:
+                if upto_last and self._items[0][1] is not None:
+                    return None
+                batch, last = self.take()
+                if not self.closed:
+                    await send(batch)
+                self.sent()
+                if last is not None:
+                    return last
+            return None
+        finally:
+            self.draining = False
+            if self._items:  # for the other drain
+                self.wake()
 
     def sent(self):
         """One batch has gone out: room for the next."""
-        self._room.put(None)
+        if self._token:
+            self._room.put(None)
 
     def close(self):
         """Stop: the thread's next ``put`` raises ``ClientGone``."""
@@ -112,6 +160,9 @@ class Inbox(object):
         self._room = None  # the loop's future while it waits for room
         self._ended = False
         self._error = None
+        #: Called (on the loop) as items or the end arrive, for a session
+        #: whose handler runs on pool threads (``served.py``).
+        self.wake = None
 
     # -- the loop -------------------------------------------------------------
     def put(self, item, size):
@@ -121,7 +172,10 @@ class Inbox(object):
             self._items.append((item, size))
             self._size += size
             self._cond.notify()
-            return self._size >= self._limit
+            full = self._size >= self._limit
+        if self.wake is not None:
+            self.wake()
+        return full
 
     async def room(self):
         """Wait while the thread has *limit* bytes or more to take."""
@@ -136,6 +190,8 @@ class Inbox(object):
             if not self._ended:
                 self._ended, self._error = True, error
                 self._cond.notify()
+        if self.wake is not None:
+            self.wake()
 
     # -- the thread -------------------------------------------------------
     def get(self, timeout=None):
@@ -155,13 +211,27 @@ class Inbox(object):
                 if self._error is not None:
                     raise self._error
                 return None
-            item, size = self._items.popleft()
-            self._size -= size
-            room = self._room
-            if room is not None and self._size < self._limit:
-                self._room = None
-                self._loop.call_soon_threadsafe(resolve, room)
-            return item
+            return self._pop()
+
+    def take(self):
+        """The next item without waiting: ``EMPTY`` when none waits yet,
+        None after the last (an ``end`` error is not raised: the session
+        reports it)."""
+        with self._cond:
+            if self._items:
+                return self._pop()
+            return None if self._ended else EMPTY
+
+    def _pop(self):
+        """The first item; the loop may receive again when there is room
+        (the lock is held)."""
+        item, size = self._items.popleft()
+        self._size -= size
+        room = self._room
+        if room is not None and self._size < self._limit:
+            self._room = None
+            self._loop.call_soon_threadsafe(resolve, room)
+        return item
 
     def unget(self, item, size):
         """Put back what the thread could not use yet (a partial read)."""

@@ -25,7 +25,9 @@ app's thread and memory stays bounded.  ``http.disconnect`` sets
 ``ng.disconnected`` and, for a streaming response, ends it: ``close()`` is
 called.  A WebSocket is the same ``WebSocket`` session as on every host,
 over an ``AsgiChannel``; its thread leaves the pool's count, so sessions
-never starve plain requests.  ASGI lifespan runs the app's
+never starve plain requests -- and a session the app handed to a handler
+(``ws.serve()``) holds no thread at all: its handler runs on the loop, or
+on the pool when it blocks (``served.py``).  ASGI lifespan runs the app's
 ``ng_lifespan``.
 
 Push is the one extension that cannot be taken at its word: hypercorn
@@ -48,14 +50,19 @@ from wsgi_ng.websocket import DEFAULT_MAX_MESSAGE_SIZE
 
 def to_asgi(app, threads=32, max_sessions=1000,
             max_message_size=DEFAULT_MAX_MESSAGE_SIZE,
-            max_body_size=DEFAULT_MAX_BODY_SIZE, push=False):
+            max_body_size=DEFAULT_MAX_BODY_SIZE, push=False,
+            inline_handlers=True):
     """The ASGI 3 app that runs the wsgi-ng *app*.  *threads* bounds the
-    threads running requests; *max_sessions* the WebSocket sessions (each
-    holds a thread of its own; past it handshakes are refused).  *push*:
-    the clients accept HTTP/2 pushes, so the server's push extension is
-    real (see the module's doc)."""
+    threads running requests; *max_sessions* the WebSocket sessions holding
+    a thread of their own (past it handshakes are refused; a session its
+    app handed to a handler holds none and stops counting once the app
+    returned).  *push*: the clients accept HTTP/2 pushes, so the server's
+    push extension is real (see the module's doc).
+    *inline_handlers*: run the handlers of served sessions on the loop
+    (moving a session to threads when one blocks); False: on threads
+    always."""
     return AsgiApp(app, threads, max_sessions, max_message_size, max_body_size,
-                   push)
+                   push, inline_handlers)
 
 
 class AsgiApp(object):
@@ -63,9 +70,10 @@ class AsgiApp(object):
     ``AsgiCall`` per request or session."""
 
     def __init__(self, app, threads, max_sessions, max_message_size,
-                 max_body_size, push):
+                 max_body_size, push, inline_handlers=True):
         self.app = app
         self.push = push
+        self.inline_handlers = inline_handlers
         self.threads = threads
         self.max_sessions = max_sessions
         self.max_message_size = max_message_size

@@ -9,7 +9,10 @@ import logging
 
 from wsgi_ng.adapters.asgi.channel import _INBOX_LIMIT, AsgiChannel
 from wsgi_ng.adapters.asgi.headers import encode_headers
-from wsgi_ng.adapters.asgi.queues import ABORT, END, Inbox, Outbox, cancelled
+from wsgi_ng.adapters.asgi.queues import (
+    ABORT, END, SERVE, Inbox, Outbox, cancelled,
+)
+from wsgi_ng.adapters.asgi.served import LoopServed
 from wsgi_ng.adapters.asgi.scopes import scope_environ
 from wsgi_ng.errors import BadRequest, Timeout
 from wsgi_ng.handshake import extended_connect_offer
@@ -57,6 +60,7 @@ class AsgiCall(object):
         self._prefix = "http.response."
         self._denial = False  # a refused WebSocket without the extension
         self.ended = False  # the responder posted the last batch
+        self.counted = False  # the session counts toward max_sessions
 
     # -- HTTP -----------------------------------------------------------------
     async def http(self):
@@ -104,6 +108,7 @@ class AsgiCall(object):
     async def _run(self, environ):
         if not self.pool.submit(self._call_app, environ):
             return  # the process is shutting down
+        del environ  # the app's: a served session outlives its call
         try:
             await self._send_all()
             if self.session is not None and self.pump is not None:
@@ -115,26 +120,31 @@ class AsgiCall(object):
 
     async def _send_all(self):
         """Send what the app's thread posts until its last batch."""
-        outbox, send = self.outbox, self.send
+        outbox = self.outbox
         try:
             while True:
-                batch, last = outbox.take() or await outbox.get()
-                if not outbox.closed:
-                    try:
-                        for message in batch:
-                            await send(message)
-                    except OSError as error:  # ASGI: the client has gone
-                        log.debug("client gone: %s", error)
-                        self._gone()
-                outbox.sent()
-                if last is not None:
+                last = await outbox.drain(self.send_batch)
+                if last is SERVE:  # the app handed its session to a handler
+                    self.uncount()
+                    LoopServed(self).start()
+                elif last is not None:
                     break
+                await outbox.wait()
         except asyncio.CancelledError:
             self._gone()
             raise
         if last is ABORT and not outbox.closed:
             raise RuntimeError("the response was broken off after an app "
                                "error (see the log above)")
+
+    async def send_batch(self, batch):
+        send = self.send
+        try:
+            for message in batch:
+                await send(message)
+        except OSError as error:  # ASGI: the client has gone
+            log.debug("client gone: %s", error)
+            self._gone()
 
     def _gone(self):
         self.outbox.close()
@@ -176,14 +186,19 @@ class AsgiCall(object):
 
     def _call_app(self, environ):
         """The app's thread."""
+        served = False
         try:
             result = Exchange(self.bridge.app, environ, self, self.context).run()
             if result is not None:  # an accepted WebSocket session
-                finish_session(self.session, result)
+                served = finish_session(self.session, result,
+                                        event_driven=True)
         except Exception:
             log.exception("error in WebSocket app for %s", environ["PATH_INFO"])
         finally:
-            if not self.ended:  # a session, or an error outside Exchange
+            if served:  # the loop drives it now; this thread is free
+                self.pool.attach()
+                self.outbox.put([], SERVE)
+            elif not self.ended:  # a session, or an error outside Exchange
                 self.outbox.put([], END)
 
     # -- the responder (the app's thread; see wsgi_ng.server.exchange) ---------
@@ -248,9 +263,17 @@ class AsgiCall(object):
                         self.scope["path"])
             await self.send({"type": "websocket.close", "code": 1013})
             return
+        self.counted = True
         try:
             await self._session()
         finally:
+            self.uncount()
+
+    def uncount(self):
+        """The session holds no thread any more (its end, or a handler
+        serves it): it leaves ``max_sessions``' count."""
+        if self.counted:
+            self.counted = False
             self.bridge.release_session()
 
     async def _session(self):
@@ -272,7 +295,9 @@ class AsgiCall(object):
             "http_version": self.scope.get("http_version", "1.1")})
         self.context = RequestContext(websocket=self.session,
                                       disconnected=Disconnected())
-        await self._run(environ)
+        run = self._run(environ)
+        del environ  # (see _run)
+        await run
 
     def _accept(self, subprotocol, headers):
         """The app's thread: accept; the session's thread leaves the pool's
