@@ -20,8 +20,13 @@
     one server start.  (A wsgi-ng server decides containment, and with it
     the socket handover, for the app as a whole: there each variant is a
     start of its own, ``none`` and ``default``.)
+
+An ASGI server (Python 3) runs an ASGI app as it is, and any other through
+``to_asgi`` -- a wsgi-ng host that, unlike ``wsgi-ng serve``, contains
+nothing by itself: there the wraps are a wsgi-ng server's, chosen per
+request.
 """
-from wsgi_ng.hosting.servers import WSGI_NG
+from wsgi_ng.hosting.servers import ASGI, WSGI_NG
 from wsgi_ng.server.apps import MARKER, is_ng_app
 from wsgi_ng.shims import from_wsgi, to_wsgi
 from wsgi_ng.startup import load_app
@@ -87,8 +92,28 @@ class Switch(object):
 
 
 def entry(spec, family, wrap):
-    """The WSGI callable a server of *family* runs for the app *spec*."""
+    """The callable a server of *family* runs for the app *spec*: WSGI, or
+    for an ASGI server ASGI."""
     app = load_app(spec)
+    if family != ASGI:
+        return wsgi_entry(app, family, wrap)
+    if is_asgi(app):
+        return app
+    from wsgi_ng.adapters.asgi import to_asgi  # Python 3 only
+    # the default: the app as it is (to_asgi contains nothing by itself)
+    return to_asgi(app if wrap == "default" else wsgi_entry(app, WSGI_NG, wrap))
+
+
+def is_asgi(app):
+    """True for an ASGI 3 app: a coroutine function, or an object whose
+    ``__call__`` is one."""
+    import inspect
+    return inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(
+        getattr(type(app), "__call__", None))
+
+
+def wsgi_entry(app, family, wrap):
+    """The WSGI callable for *app* on a server of *family*."""
     if wrap == "default":
         return app
     if wrap == "none":

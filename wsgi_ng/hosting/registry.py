@@ -58,6 +58,12 @@ def _hosts():
         yield host(name, name)
     yield host("mod_wsgi-h2", "mod_wsgi-h2", H2C)
     yield host("mod_wsgi-embedded-h2", "mod_wsgi-embedded-h2", H2C)
+    # ASGI servers, the app through to_asgi (Python 3)
+    yield host("uvicorn", "uvicorn-httptools")
+    yield host("hypercorn", "hypercorn")
+    yield host("hypercorn-h2c", "hypercorn", H2C)
+    yield host("daphne", "daphne")
+    yield host("granian", "granian")
 
 
 #: Every host, by name, in the order tables list them.

@@ -156,15 +156,19 @@ def daphne(launch):
 
 
 def granian(launch):
-    """granian cannot adopt a socket: it binds the port chosen for it."""
+    """granian cannot adopt a socket: it binds the port chosen for it.  The
+    entry is named by its folder: granian names a module by the packages
+    around it, and the app's folder may be one (compat_matrix/apps)."""
     return [sys.executable, "-m", "granian", "--interface", "asgi", "--host",
             "127.0.0.1", "--port", str(launch.port), "--log-level", "info",
-            "%s:%s" % (launch.module, launch.attribute)]
+            "%s:%s" % (os.path.join(launch.folder, launch.module),
+                       launch.attribute)]
 
 
 GUNICORN = Module("gunicorn")
 GUNICORN_H2 = Module("gunicorn", minimum=(25, 0))
 APACHE = (MOD_WSGI, ApacheCanReach())
+ASGI_PYTHON = Python(3, 6, "to_asgi is Python 3 only")
 
 
 def _servers():
@@ -219,16 +223,19 @@ def _servers():
                  [GUNICORN])
     # ASGI servers, for to_asgi (Python 3 only)
     yield Server("uvicorn-h11", ASGI, "uvicorn --http h11", uvicorn("h11"),
-                 [Module("uvicorn")])
+                 [ASGI_PYTHON, Module("uvicorn")])
     yield Server("uvicorn-httptools", ASGI, "uvicorn --http httptools",
-                 uvicorn("httptools"), [Module("uvicorn"), Module("httptools")])
+                 uvicorn("httptools"), [ASGI_PYTHON, Module("uvicorn"),
+                                        Module("httptools")])
     yield Server("hypercorn", ASGI, "hypercorn", hypercorn,
-                 [Module("hypercorn")])
-    yield Server("daphne", ASGI, "daphne", daphne, [Module("daphne")])
+                 [ASGI_PYTHON, Module("hypercorn")])
+    yield Server("daphne", ASGI, "daphne", daphne, [ASGI_PYTHON,
+                                                    Module("daphne")])
     # granian, like Apache, runs without coverage's measuring (as the
     # tests have always run it)
     yield Server("granian", ASGI, "granian --interface asgi", granian,
-                 [Module("granian")], own_port=True, measurable=False)
+                 [Python(3, 9, "granian's oldest"), Module("granian")],
+                 own_port=True, measurable=False)
 
 
 #: Every server, by name, in the order tables list them.
