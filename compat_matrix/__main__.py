@@ -29,13 +29,45 @@ def read(path):
         return handle.read()
 
 
-def gather(folder):
+def gather(folder, settle=True):
     """Every Python's results: fresh where there are, else committed;
-    and the keys that had no fresh ones."""
+    and the keys that had no fresh ones.  With *settle*, a fresh cell
+    whose verdict and wire are the committed one's keeps the committed
+    log lines (see ``settled``)."""
     committed = results.read_all(results.COMMITTED)
     fresh = results.read_all(folder)
+    if settle:
+        fresh = dict((key, settled(committed.get(key), data))
+                     for key, data in fresh.items())
     merged = dict(committed, **fresh)
     return merged, sorted(set(committed) - set(fresh))
+
+
+def settled(committed, fresh):
+    """*fresh* (one Python's results) with the committed evidence kept
+    where what a host did is unchanged: the lines a server logs vary with
+    timing (a warning about a client that left first), and only a change
+    in a verdict or on the wire is a change in the host.  A host's own
+    lines are kept while all its cells are."""
+    if committed is None:
+        return fresh
+    hosts = {}
+    for name, host in fresh["hosts"].items():
+        before = committed["hosts"].get(name)
+        if before is None:
+            hosts[name] = host
+            continue
+        cells, same = {}, True
+        for scenario, cell in host["scenarios"].items():
+            old = before["scenarios"].get(scenario)
+            if old is not None and all(old.get(part) == cell.get(part) for
+                                       part in ("outcome", "how", "wire", "facts")):
+                cells[scenario] = old
+            else:
+                cells[scenario], same = cell, False
+        hosts[name] = dict(host, scenarios=cells,
+                           log=before["log"] if same else host["log"])
+    return dict(fresh, hosts=hosts)
 
 
 def expected_files(merged):
@@ -69,7 +101,7 @@ def main(argv=None):
     parser.add_argument("--write", action="store_true",
                         help="write the outputs and the results")
     args = parser.parse_args(argv)
-    merged, stale = gather(args.results)
+    merged, stale = gather(args.results, settle=not args.write)
     if not merged:
         print("no results in %s: run the Pythons' tox environments first"
               % args.results, file=sys.stderr)

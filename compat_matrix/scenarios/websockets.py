@@ -281,12 +281,12 @@ def h2_denial(target, h2, path):
 
 
 def flask_sock_needed():
-    """flask-sock is Python 3 only; tox installs it on two Pythons."""
+    """flask-sock is Python 3 only."""
     if sys.version_info[0] < 3:
         return "unavailable", "flask-sock needs Python 3"
     if not module_exists("flask_sock"):
-        return "not-run", "flask-sock is not installed here (tox installs " \
-            "it on 3.11 and 3.13): pip install flask-sock"
+        return "not-run", "flask-sock is not installed here: pip install " \
+            "flask-sock"
     return None
 
 
