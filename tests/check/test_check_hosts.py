@@ -83,6 +83,21 @@ def test_broken_apps_show_each_difference_and_the_shim_that_fixes_it(tmpdir):
         assert "broken_apps:application" in page.read()
 
 
+def test_on_an_asgi_server_the_fix_is_to_asgi_of_from_wsgi(tmpdir):
+    """to_asgi contains nothing by itself: the body without a length is
+    lost there as on a WSGI server, and the fix is said as deployed."""
+    requests = tmpdir.join("echo.requests")
+    requests.write("POST /echo  200  body=hello%20world\n")
+    code, rows, grid, output = check(
+        HERE, "broken_apps:application", ["reference-h1", "uvicorn"],
+        "--requests", str(requests))
+    assert code == 1, output
+    assert rows[("POST /echo (no length)", "uvicorn")] == (
+        "different", "the body was 'got 0 bytes', not 'got 11 bytes'",
+        "to_asgi(from_wsgi(app))")
+    assert grid["POST /echo (11 bytes)"] == ["=", "="]
+
+
 def committed_cells(scenario):
     """``{host: outcome}`` of *scenario* in the matrix's committed results
     for this Python."""

@@ -20,7 +20,7 @@ from wsgi_ng.hosting import HOSTS, LiveServer, find
 from wsgi_ng.hosting.certificate import self_signed
 from wsgi_ng.hosting.client import client_for
 from wsgi_ng.hosting.hosted import VARIANTS
-from wsgi_ng.hosting.servers import WSGI_NG
+from wsgi_ng.hosting.servers import ASGI, WSGI_NG
 from wsgi_ng.startup import UsageError, load_app
 
 #: Where a check without --host starts: the classic deployment.
@@ -32,6 +32,14 @@ SHIMS = {
     "from_wsgi": "from_wsgi (wsgi-ng serve applies it to a plain WSGI app "
                  "unless told --ng)",
 }
+
+
+def shim_name(variant, family):
+    """The shim of *variant* in words, as deployed on a server of *family*."""
+    if family == ASGI and variant == "from_wsgi":
+        return "to_asgi(from_wsgi(app))"
+    return SHIMS[variant]
+
 
 #: One request on one host: its verdict as given, the shim that makes it
 #: the baseline's (or None) and, where none does, the shim that at least
@@ -208,12 +216,12 @@ class Check(object):
                 again = compare.judge(request, served.play(request, variant),
                                       baseline, key in self._volatile)
                 if again.kind == compare.SAME:
-                    fix = SHIMS[variant]
+                    fix = shim_name(variant, served.host.server.family)
                     break
                 if softer is None and verdict.kind == compare.DIFFERENT and \
                         again.kind == compare.DEGRADED:  # a 411, not a lost body
-                    softer = "%s makes it degraded: %s" % (
-                        SHIMS[variant], "; ".join(again.what))
+                    softer = "%s makes it degraded: %s" % (shim_name(
+                        variant, served.host.server.family), "; ".join(again.what))
         return Row(request, served.host.name, verdict, fix, softer, observed)
 
     def exit_status(self, allowed):

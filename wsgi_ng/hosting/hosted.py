@@ -39,6 +39,7 @@ _WRAP_KEY = "HTTP_" + WRAP_HEADER.upper().replace("-", "_")
 VARIANTS = {
     WSGI_NG: ("none", "from_wsgi"),
     "wsgi": ("none", "to_wsgi", "to_wsgi+from_wsgi"),
+    ASGI: ("none", "from_wsgi"),  # inside to_asgi, which is a wsgi-ng host
 }
 
 
