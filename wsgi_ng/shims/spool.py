@@ -77,45 +77,6 @@ class LimitedInput(object):
         return iter(self.readline, b"")
 
 
-class LimitedInput(object):
-    """``wsgi.input`` for a body of declared *length*, safe to read to EOF.
-
-    On some servers (werkzeug's, wsgiref) ``wsgi.input`` is the connection
-    itself: a read past the body waits for bytes the client never sends.
-    Werkzeug-based apps (Flask) read to EOF once ``wsgi.input_terminated``
-    is set, so a shim that sets it must stop reads at the length.
-    """
-
-    def __init__(self, stream, length):
-        self._stream = stream
-        self._remaining = length
-
-    def _limit(self, size):
-        if size is None or size < 0 or size > self._remaining:
-            return self._remaining
-        return size
-
-    def _took(self, data):
-        self._remaining -= len(data)
-        if not data:  # the client sent less than it said: no more comes
-            self._remaining = 0
-        return data
-
-    def read(self, size=-1):
-        size = self._limit(size)
-        return self._took(self._stream.read(size)) if size else b""
-
-    def readline(self, size=-1):
-        size = self._limit(size)
-        return self._took(self._stream.readline(size)) if size else b""
-
-    def readlines(self, hint=-1):
-        return list(iter(self.readline, b""))
-
-    def __iter__(self):
-        return iter(self.readline, b"")
-
-
 def spool(stream, max_body_size, memory_size):
     """Read *stream* to EOF into a seekable file; return ``(file, length)``.
 
