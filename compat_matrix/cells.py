@@ -98,12 +98,13 @@ class Record(object):
     def reply(self, reply, body=True, only=None):
         """The reply as it came: HTTP/1.1 heads byte for byte (whitespace
         shows), HTTP/2 fields as decoded; then body, trailers, pushes.
-        With *only* (field names), the status and those fields: the steps
-        of a login need no more."""
+        With *only* (field names), the status and those fields, sorted: the
+        steps of a login need no more, and the order of a framework's
+        cookies is its dict's (Django 1.11's varies with 2.7's hash seed)."""
         if only is not None:
             self.note("< %s" % reply.status)
-            self._fields([(name, value) for name, value in reply.headers
-                          if name.lower() in only])
+            self._fields(sorted((name.lower(), value) for name, value in
+                                reply.headers if name.lower() in only))
         elif reply.version == "1.1" and reply.head:
             for line in reply.head.decode("latin-1").split("\r\n"):
                 if line:
