@@ -83,10 +83,11 @@ def markdown(results):
             len(SCENARIOS), len(HOSTS),
             ", ".join(python_label(key) for key in every)), "",
         "To regenerate it after a change in what a host does: run the "
-        "host tests on each Python (`tox -e py27,py311`, or `cd tests && "
-        "python -m pytest hosts/test_matrix.py` with that Python: the "
-        "fresh results go to `.matrix/`), then `tox -e matrix -- --write` "
-        "(or `python -m compat_matrix --write`) and commit what changed.",
+        "host tests on each Python (the whole `python3 -m tox -p 2`, or "
+        "`cd tests && python -m pytest hosts/test_matrix.py` with one "
+        "Python: the fresh results go to `.matrix/`), then `tox -e matrix "
+        "-- --write` (or `python -m compat_matrix --write`) and commit what "
+        "changed.",
         "",
         "**F** full, **D** degraded (how), **U** unavailable (why), "
         "**B** broken (what), **-** not run on that Python (why); "
@@ -102,10 +103,13 @@ def markdown(results):
     lines += ["", "## Each host: what is not full", ""]
     for name, host in HOSTS.items():
         lines += ["### %s" % name, "", host.description + ".", ""]
-        notes = [(scenario, described(cells(results, name, scenario), every,
-                                      lambda outcome, how: "%s (%s)" % (
-                                          outcome, how) if how else outcome))
-                 for scenario in SCENARIOS]
+        lines += ["- on %s: none of it (%s)" % (versions(keys, every), why)
+                  for why, keys in absent(results, name)]
+        notes = [(scenario, described(found, every, lambda outcome, how: "%s (%s)"
+                                      % (outcome, how) if how else outcome))
+                 for scenario, found in ((scenario, cells(
+                     results, name, scenario, existing=True))
+                     for scenario in SCENARIOS) if found]
         notes = [(scenario, text) for scenario, text in notes
                  if text != FULL]
         lines += ["- %s: %s" % note for note in notes] or ["- everything full"]
@@ -114,6 +118,18 @@ def markdown(results):
     lines += ["- **%s**: %s" % (name, scenario.title)
               for name, scenario in SCENARIOS.items()]
     return "\n".join(lines) + "\n"
+
+
+def absent(results, host):
+    """``[(why, [python keys])]``: the Pythons that cannot have *host* at
+    all (said once, not in every scenario's line)."""
+    grouped = collections.OrderedDict()
+    for key in ordered(results):
+        found = list(results[key]["hosts"].get(host, {}).get(
+            "scenarios", {}).values())
+        if found and found[0]["facts"].get("host") == "not for this Python":
+            grouped.setdefault(found[0]["how"], []).append(key)
+    return list(grouped.items())
 
 
 # -- matrix.html --------------------------------------------------------------
