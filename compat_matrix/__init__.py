@@ -16,7 +16,7 @@ How it runs (tox):
 * every ``pyXY`` environment plays the matrix as its host tests
   (``tests/hosts/test_matrix.py``), comparing each cell with
   ``results/pyXY.json`` and writing the fresh results to
-  ``.tox/matrix/pyXY.json``;
+  ``.tox/matrix-results/pyXY.json``;
 * ``tox -e matrix`` (after them) renders ``MATRIX.md``, ``matrix.html``
   and the host tables of ``docs/shims.rst`` from the fresh results and
   fails if the committed ones differ; ``tox -e matrix -- --write`` writes

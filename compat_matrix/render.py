@@ -37,12 +37,15 @@ def cells(results, host, scenario, existing=False):
 
 def versions(keys, every):
     """Python versions as a reader wants them: ``3.7+`` for all from 3.7
-    on, ``2.7, 3.6`` otherwise; *every* is the keys there are."""
+    on, ``2.7 to 3.9`` for all to 3.9, ``2.7, 3.6`` otherwise; *every* is
+    the keys there are."""
     keys = [key for key in every if key in keys]
     if keys == every:
         return "every Python"
     if keys and keys == every[every.index(keys[0]):]:
         return python_label(keys[0]) + "+"
+    if len(keys) > 2 and keys == every[:len(keys)]:
+        return "%s to %s" % (python_label(keys[0]), python_label(keys[-1]))
     return ", ".join(python_label(key) for key in keys)
 
 
@@ -91,15 +94,19 @@ def markdown(results):
         "",
         "**F** full, **D** degraded (how), **U** unavailable (why), "
         "**B** broken (what), **-** not run on that Python (why); "
-        "a cell that differs by Python lists them.", "",
+        "a cell that differs by Python lists them; a host a Python cannot "
+        "have says so by its name.", "",
         "## The grid", "",
         "| host | " + " | ".join(SCENARIOS) + " |",
         "|---|" + "---|" * len(SCENARIOS)]
     for host in HOSTS:
-        row = [described(cells(results, host, name), every,
-                         lambda outcome, how: SYMBOLS[outcome])
-               for name in SCENARIOS]
-        lines.append("| %s | %s |" % (host, " | ".join(row)))
+        row = [described(cells(results, host, name, existing=True) or cells(
+            results, host, name), every, lambda outcome, how: SYMBOLS[outcome])
+            for name in SCENARIOS]
+        absent_on = [keys for _, keys in absent(results, host)]
+        lines.append("| %s%s | %s |" % (host, " (not on %s)" % ", ".join(
+            versions(keys, every) for keys in absent_on) if absent_on else "",
+            " | ".join(row)))
     lines += ["", "## Each host: what is not full", ""]
     for name, host in HOSTS.items():
         lines += ["### %s" % name, "", host.description + ".", ""]

@@ -5,6 +5,7 @@ rendered from and CI compares with the committed ones."""
 import io
 import json
 import os
+import re
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 COMMITTED = os.path.join(HERE, "results")
@@ -42,9 +43,13 @@ def write(folder, key, data):
         handle.write(dumps(data))
 
 
+#: A Python's results file: ``py27.json``, ``py313.json``.
+RESULTS_FILE = re.compile(r"py\d+\.json$")
+
+
 def read_all(folder):
     """``{key: results}`` of every results file in *folder*."""
     if not os.path.isdir(folder):
         return {}
     return dict((name[:-5], read(folder, name[:-5]))
-                for name in sorted(os.listdir(folder)) if name.endswith(".json"))
+                for name in sorted(os.listdir(folder)) if RESULTS_FILE.match(name))

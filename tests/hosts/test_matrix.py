@@ -8,7 +8,7 @@ better until its results are committed again (``tox
 for this Python the cells skip, and ``tox -e matrix`` fails on it.
 
 Each server starts once for all its cells; the fresh results go to
-``$WSGI_NG_MATRIX_RESULTS`` (tox: ``.tox/matrix``), which ``tox -e
+``$WSGI_NG_MATRIX_RESULTS`` (tox: ``.tox/matrix-results``), which ``tox -e
 matrix`` renders into MATRIX.md, the HTML page and docs/shims.rst's
 tables, checking them against the committed ones.
 """
