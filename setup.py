@@ -22,6 +22,8 @@ setup(
     license="MIT",
     # Only wsgi_ng lands at the top of site-packages (tests check it).
     packages=find_packages(include=["wsgi_ng", "wsgi_ng.*"]),
+    # the report page of wsgi-ng check (and of the compatibility matrix)
+    package_data={"wsgi_ng.hosting": ["page.html"]},
     python_requires=">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*, "
                     "!=3.5.*",
     install_requires=[

@@ -2,8 +2,10 @@
 import glob
 import importlib
 import os
+import shutil
 import signal
 import sys
+import tempfile
 
 import pytest
 
@@ -76,3 +78,27 @@ def flask_app():
     """The example legacy Flask app."""
     pytest.importorskip("flask", reason="pip install flask")
     return _import_example("legacy_flask", "flask_app", "app")
+
+
+@pytest.fixture(scope="session")
+def django_project():
+    """A project made by ``django-admin startproject``, migrated, with a
+    superuser (``realapps.projects``): the real-app tests and the
+    compatibility matrix log in to its admin.  Its folder is one every
+    user may enter: Apache's serves as www-data (mod_wsgi as root)."""
+    pytest.importorskip("django", reason="pip install django")
+    from realapps.projects import start_django_project
+    folder = tempfile.mkdtemp(prefix="wsgi-ng-django-")
+    os.chmod(folder, 0o755)
+    yield start_django_project(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def flask_login_app():
+    """A Flask app with Flask-Login, as its documentation writes one."""
+    for module, package in (("flask_login", "flask-login"),
+                            ("flask_wtf", "flask-wtf")):
+        pytest.importorskip(module, reason="pip install " + package)
+    from realapps.projects import FlaskLoginApp
+    return FlaskLoginApp()

@@ -137,6 +137,26 @@ def make_inheritable(sock):
 
 
 if PY2:
+    import pkgutil
+
+    def module_exists(name):
+        """True when *name* can be imported (without importing it)."""
+        return pkgutil.find_loader(name) is not None
+else:
+    import importlib.util
+
+    def module_exists(name):
+        """True when *name* can be imported (without importing it)."""
+        return importlib.util.find_spec(name) is not None
+
+
+def keeping_fds(*fds):
+    """``Popen`` options that let the child inherit *fds* (Python 3 closes
+    descriptors on exec by default; Python 2 keeps them all)."""
+    return {"close_fds": False} if PY2 else {"pass_fds": list(fds)}
+
+
+if PY2:
     # Daemon threads (the pool's watcher, HTTP/2 readers) may still run
     # while Python 2 tears its modules down, setting their globals to None:
     # what these classes call is bound at definition time, as defaults, so
@@ -154,7 +174,7 @@ if PY2:
 
     _waiters = threading.local()
 
-    class Condition(object):
+    class _SelectCondition(object):
         """``threading.Condition`` whose timed ``wait`` blocks in
         ``select``.  Python 2.7's own polls, sleeping up to 50 ms between
         looks, so a notified thread slept on: HTTP/2 full-duplex round
@@ -229,5 +249,22 @@ if PY2:
 
         def notify_all(self):
             self.notify(len(self._pending))
+
+    class _GreenCondition(threading._Condition):
+        """Python 2.7's own, for a process gevent or eventlet patched: its
+        waits take their locks from the patched module, so they switch
+        greenlets, where the unpatched ``select`` above would block them
+        all (with the waiter pipes of one thread shared by its greenlets)."""
+
+        wait_for = _SelectCondition.wait_for.__func__
+
+    _UNPATCHED_LOCK = threading.Lock
+
+    def Condition(lock):
+        """A condition on *lock* (see ``_SelectCondition``), chosen when
+        made: an app may import wsgi_ng before gevent patches threading."""
+        if threading.Lock is _UNPATCHED_LOCK:
+            return _SelectCondition(lock)
+        return _GreenCondition(lock)
 else:
     Condition = threading.Condition

@@ -10,6 +10,7 @@ import traceback
 
 from wsgi_ng import __version__, reloader
 from wsgi_ng._compat import socket_from_fd
+from wsgi_ng.check import command as check_command
 from wsgi_ng.demo import app as demo_app
 from wsgi_ng.lifecycle import LifespanError
 from wsgi_ng.lint import LintMiddleware
@@ -115,7 +116,7 @@ def _server_module():
 def _setup_logging(args):
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="[%(asctime)s] [%(levelname)s] %(message)s")
-    if args.no_access_log:
+    if getattr(args, "no_access_log", False):
         logging.getLogger("wsgi_ng.access").setLevel(logging.WARNING)
 
 
@@ -243,6 +244,7 @@ def main(argv=None):
     serve_parser.add_argument(
         "--reload", action="store_true", help="restart the server when the "
         "app's code changes (development)")
+    check_command.add_parser(commands)
     argv = sys.argv[1:] if argv is None else argv
     if not argv:  # argparse on 2.7 would make this an error, 3.x a no-op
         parser.print_help()
@@ -259,6 +261,8 @@ def main(argv=None):
 
 
 def _run(args, argv):
+    if args.command == "check":
+        return check_command.main(args)
     if args.command == "demo":
         run_demo(sys.stdout)
         if not args.report_only:

@@ -10,6 +10,11 @@ cannot be written at once is not waited for -- and returns when to call
 again (None: never).  The clock's thread starts with the first session of
 a process (pre-fork servers fork after import: the pid is checked) and
 ends with the process.
+
+Its lock is made then too, not at import: an app that imports wsgi_ng
+before ``gevent.monkey.patch_all()`` (or eventlet's) would otherwise hold
+the unpatched lock, and the clock's greenlet waiting on it would block
+every greenlet of the process -- every WebSocket session hung.
 """
 import atexit
 import heapq
@@ -22,6 +27,10 @@ from wsgi_ng._compat import Condition, monotonic
 
 log = logging.getLogger("wsgi_ng.websocket")
 
+#: Held only while a process's clock is set up (never across a wait), so
+#: it may be the unpatched lock under gevent.
+_FIRST_USE = threading.Lock()
+
 
 class Clock(object):
     """``schedule(channel, when)``: call ``channel.tick(now)`` at *when*
@@ -30,7 +39,7 @@ class Clock(object):
     one waits for the tick to ask for it."""
 
     def __init__(self):
-        self._cond = Condition(threading.Lock())
+        self._cond = None  # made in each process by its first session
         self._heap = []  # (when, seq, channel)
         self._seq = itertools.count()
         self._pid = None
@@ -38,6 +47,8 @@ class Clock(object):
         self._stopped = False
 
     def schedule(self, channel, when):
+        if self._pid != os.getpid():
+            self._begin()
         with self._cond:
             pending = channel.tick_at
             if pending is not None and pending <= when:
@@ -45,18 +56,22 @@ class Clock(object):
             seq = next(self._seq)
             channel.tick_at, channel.tick_seq = when, seq
             heapq.heappush(self._heap, (when, seq, channel))
-            if self._pid != os.getpid():
-                self._start()
             if self._heap[0][1] == seq:  # the clock may sleep past it
                 self._cond.notify()
 
-    def _start(self):
-        """This process's thread (the lock is held)."""
-        self._pid = os.getpid()
-        thread = threading.Thread(target=self._run, name="wsgi-ng-ws-clock")
-        thread.daemon = True
-        thread.start()
-        self._thread = thread
+    def _begin(self):
+        """This process's lock and thread, at its first session.  The
+        parent's timers (a fork) are not this process's to keep."""
+        with _FIRST_USE:
+            if self._pid == os.getpid():
+                return
+            self._cond = Condition(threading.Lock())
+            self._heap = []
+            thread = threading.Thread(target=self._run, name="wsgi-ng-ws-clock")
+            thread.daemon = True
+            thread.start()
+            self._thread = thread
+            self._pid = os.getpid()
 
     def _due(self):
         """The next channel whose time has come; None once stopped."""
@@ -94,11 +109,13 @@ class Clock(object):
         """End the thread and wait for it (at exit: Python 2 tears modules
         down under daemon threads, and one still waking then crashed the
         interpreter, 1 exit in 3 of a 2.7 test run)."""
+        if self._pid != os.getpid():
+            return  # no session here: no thread to end
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
-            thread = self._thread if self._pid == os.getpid() else None
-        if thread is not None and thread is not threading.current_thread():
+            thread = self._thread
+        if thread is not threading.current_thread():
             thread.join(1.0)
 
 

@@ -191,7 +191,33 @@ def consume(result, exchange):
         close_iterable(result)
 
 
-class Client(object):
+class Methods(object):
+    """``get``, ``post``... over a ``request(method, path, **kw)``: this
+    client's, and the live hosts' (``wsgi_ng.hosting.live_client``)."""
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def head(self, path, **kw):
+        return self.request("HEAD", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def put(self, path, **kw):
+        return self.request("PUT", path, **kw)
+
+    def patch(self, path, **kw):
+        return self.request("PATCH", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def options(self, path, **kw):
+        return self.request("OPTIONS", path, **kw)
+
+
+class Client(Methods):
     """Drive a WSGI or wsgi-ng app in-process, as a chosen kind of host.
 
     *http_version* is ``"2"`` or ``"1.1"``; *features* the capabilities the
@@ -242,27 +268,6 @@ class Client(object):
         run_app(self.app, environ, _Exchange(context, response, method))
         self._record_hints(context, response)
         return response
-
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
-
-    def head(self, path, **kw):
-        return self.request("HEAD", path, **kw)
-
-    def post(self, path, **kw):
-        return self.request("POST", path, **kw)
-
-    def put(self, path, **kw):
-        return self.request("PUT", path, **kw)
-
-    def patch(self, path, **kw):
-        return self.request("PATCH", path, **kw)
-
-    def delete(self, path, **kw):
-        return self.request("DELETE", path, **kw)
-
-    def options(self, path, **kw):
-        return self.request("OPTIONS", path, **kw)
 
     def environ(self, method, path, headers=None, body=b""):
         """The PEP 3333 environ this host would build for the request."""

@@ -1,4 +1,5 @@
-"""The wsgi-ng app the host tests run on every real WSGI server."""
+"""The wsgi-ng app of the host tests (the compatibility matrix uses its
+handlers too)."""
 import hashlib
 import json
 import os

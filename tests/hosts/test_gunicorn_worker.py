@@ -15,7 +15,7 @@ websocket = pytest.importorskip("websocket", reason="pip install websocket-clien
 
 
 def test_http2_and_websocket_under_gunicorn_workers():
-    with LiveServer("gunicorn-wsgi-ng", "probe_app:application") as server:
+    with LiveServer("wsgi-ng-worker", "probe_app:application") as server:
         h2 = H2Client(server.connect(), server.url)
         report = json.loads(h2.get("/features").body.decode())
         page = h2.get("/page")
@@ -38,7 +38,7 @@ def test_http2_and_websocket_under_gunicorn_workers():
 def test_workers_share_a_burst_of_connections():
     """Connections stay with the worker that accepted them, so a burst must
     be spread: the busier worker waits a moment before accepting."""
-    with LiveServer("gunicorn-wsgi-ng", "probe_app:application") as server:
+    with LiveServer("wsgi-ng-worker", "probe_app:application") as server:
         deadline = time.time() + WAIT
         while server.output().count("wsgi-ng serving") < 2:  # both booted
             assert time.time() < deadline, server.output()

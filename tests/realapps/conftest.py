@@ -1,32 +1,19 @@
-"""Fixtures of the real-app tests: one project, one certificate and one
-server per (app, host, plain or TLS) for the whole session, because each
-costs seconds; a test gets its servers through ``serve``, which shows what
-they printed during the test when it fails."""
+"""Fixtures of the real-app tests: one certificate and one server per
+(app, host, plain or TLS) for the whole session, because each costs
+seconds (the project made by ``django-admin startproject`` and the
+Flask-Login app are ``tests/conftest.py``'s, shared with the compatibility
+matrix); a test gets its servers through ``serve``, which shows what they
+printed during the test when it fails."""
 import pytest
 
 from realapps import gate
 from realapps.certificate import self_signed
 from realapps.hosts import Served
-from realapps.projects import FlaskLoginApp, start_django_project
 
 
 def pytest_runtest_setup(item):
     """Called for the tests of this folder only, before their fixtures."""
     gate.skip_unless_enabled()
-
-
-@pytest.fixture(scope="session")
-def django_project(tmpdir_factory):
-    pytest.importorskip("django", reason="pip install django")
-    return start_django_project(str(tmpdir_factory.mktemp("django")))
-
-
-@pytest.fixture(scope="session")
-def flask_login_app():
-    for module, package in (("flask_login", "flask-login"),
-                            ("flask_wtf", "flask-wtf")):
-        pytest.importorskip(module, reason="pip install " + package)
-    return FlaskLoginApp()
 
 
 class Servers(object):

@@ -69,7 +69,8 @@ def test_flask_sock_quickstart_echoes_for_the_websockets_library():
             assert ws.recv(timeout=WAIT) == u"from websockets"
             ws.send(b"\x01\x02")
             assert ws.recv(timeout=WAIT) == b"\x01\x02"
-        assert ws.close_code == 1000
+        assert ws.protocol.close_code == 1000  # websockets 13 (3.8) has no
+        # ws.close_code
 
 
 @PY3_ONLY

@@ -7,10 +7,9 @@ import json
 
 import pytest
 
-import test_exposed_hosts as exposed
 import test_http1 as http1
 import test_http2 as http2
-from facts import sends_103
+import wsgi_scenarios as scenarios_of_wsgi
 from live import LiveServer
 from wsgi_ng.adapters.asgi import from_asgi, to_asgi
 
@@ -38,24 +37,18 @@ def test_reference_server_scenarios(bridged, scenario):
     scenario()
 
 
-@pytest.fixture
-def round_trip_app(monkeypatch):
-    monkeypatch.setattr(exposed, "APP", ROUND_TRIP)
-
-
 @pytest.mark.parametrize("name", ["gunicorn-gthread", "werkzeug"])
-def test_websocket_echo_on_wsgi_servers(round_trip_app, name):
-    exposed.test_websocket_echo_text_binary_and_one_mebibyte(name)
+def test_websocket_echo_on_wsgi_servers(name):
+    scenarios_of_wsgi.websocket_echo(name, ROUND_TRIP)
 
 
 @pytest.mark.parametrize("initiator", ["client", "server"])
-def test_close_handshake_on_wsgi_servers(round_trip_app, initiator):
-    exposed.test_close_handshake_and_nothing_written_afterwards(
-        "gunicorn-gthread", initiator)
+def test_close_handshake_on_wsgi_servers(initiator):
+    scenarios_of_wsgi.close_handshake("gunicorn-gthread", initiator, ROUND_TRIP)
 
 
-def test_fallback_where_the_server_has_no_websocket(round_trip_app):
-    exposed.test_no_websocket_host_answers_with_the_apps_fallback("waitress")
+def test_fallback_where_the_server_has_no_websocket():
+    scenarios_of_wsgi.no_websocket_fallback("waitress", ROUND_TRIP)
 
 
 @pytest.fixture(scope="module", params=["gunicorn-gthread", "waitress"])
@@ -66,27 +59,28 @@ def server(request):
 
 
 def test_push_degrades_on_the_wire(server):
-    exposed.test_push_degrades_on_the_wire(server)
+    scenarios_of_wsgi.push_degrades_on_the_wire(server)
 
 
 def test_no_103_is_promised_to_an_http10_client(server):
-    exposed.test_no_103_is_promised_to_an_http10_client(server)
+    scenarios_of_wsgi.no_103_to_an_http10_client(server)
 
 
 def test_header_values_reach_the_wire_without_surrounding_whitespace(server):
-    exposed.test_header_values_reach_the_wire_without_surrounding_whitespace(
-        server)
+    scenarios_of_wsgi.header_values_without_surrounding_whitespace(server)
 
 
 def test_chunked_upload(server):
-    exposed.test_chunked_upload(server)
+    scenarios_of_wsgi.chunked_upload(server)
 
 
 def test_features_are_the_servers(server):
     """What the WSGI server offers, plus ``disconnect``: to_asgi cannot
     know that this ASGI host (from_asgi) hears of a client leaving only
     when a write fails."""
-    _, _, body = exposed.response_of(exposed.exchange(server, "GET", "/features"))
+    _, _, body = scenarios_of_wsgi.response_of(scenarios_of_wsgi.exchange(
+        server, "GET", "/features"))
     report = json.loads(body.decode())
-    expected = ["disconnect"] + (["early_hints"] if sends_103(server.name) else [])
+    expected = ["disconnect"] + (
+        ["early_hints"] if scenarios_of_wsgi.sends_103(server.name) else [])
     assert report == {"features": expected, "protocol": "HTTP/1.1"}

@@ -16,7 +16,7 @@ from h2client import H2Client
 from live import WAIT, LiveServer
 from process import wait_bounded
 from serving import serve_command
-from test_exposed_hosts import exchange, raw_handshake, response_of
+from wsgi_scenarios import exchange, raw_handshake, response_of
 from test_to_asgi import HANDSHAKE, next_close
 
 pytest.importorskip("starlette", reason="pip install starlette")

@@ -14,7 +14,7 @@ from wsproto.events import BytesMessage, CloseConnection, TextMessage
 
 from h2client import H2Client
 from live import WAIT, LiveServer, require
-from test_exposed_hosts import (
+from wsgi_scenarios import (
     FIVE_MIB, exchange, raw_handshake, response_of,
 )
 

@@ -1,16 +1,21 @@
-"""Start one WSGI server on the inherited listening socket (fd 3).
+"""Start a server that has no command line adopting a socket, on the
+inherited listening socket (descriptor 3)::
 
-    python launch.py SERVER MODULE:APP
+    python -m wsgi_ng.hosting.launch SERVER MODULE:APP
 
-The test that runs this bound the socket already (systemd socket
-activation: ``LISTEN_FDS=1``), so clients can connect before this process
-has even started.  gunicorn reads the same protocol itself.
+Whoever runs this bound the socket already (systemd socket activation:
+``LISTEN_FDS=1``), so clients can connect before this process has even
+started.  gunicorn, uWSGI and ``wsgi-ng serve`` read the socket
+themselves.  Each server loads the app after its own set-up, because
+gevent and eventlet must patch the standard library first.
 """
 import importlib
+import os
 import socket
 import sys
 
-LISTEN_FD = 3
+from wsgi_ng._compat import socket_object
+from wsgi_ng.hosting.process import LISTEN_FD
 
 
 def load(spec):
@@ -19,10 +24,8 @@ def load(spec):
 
 
 def listening_socket():
-    sock = socket.fromfd(LISTEN_FD, socket.AF_INET, socket.SOCK_STREAM)
-    if not isinstance(sock, socket.socket):  # Python 2 returns the raw type
-        sock = socket.socket(_sock=sock)
-    return sock
+    return socket_object(socket.fromfd(LISTEN_FD, socket.AF_INET,
+                                       socket.SOCK_STREAM))
 
 
 def werkzeug(spec):
@@ -75,5 +78,5 @@ SERVERS = {"werkzeug": werkzeug, "waitress": waitress, "wsgiref": wsgiref,
            "gevent": gevent, "eventlet": eventlet, "cheroot": cheroot}
 
 if __name__ == "__main__":
-    sys.path.insert(0, ".")
-    SERVERS[sys.argv[1]](sys.argv[2])  # each loads the app after patching
+    sys.path.insert(0, os.getcwd())
+    SERVERS[sys.argv[1]](sys.argv[2])

@@ -1,8 +1,11 @@
-"""to_wsgi on real WSGI servers, over real sockets.
+"""Scenarios of to_wsgi on real WSGI servers that the ASGI bridges' tests
+replay (tests/adapters/asgi): the same bytes through
+``to_wsgi(from_asgi(to_asgi(app)))`` as with the app itself.  A helper
+module, not a test module: what to_wsgi does on every server is the
+compatibility matrix's (``test_matrix.py``).
 
-Each server runs in its own process (see live.py) with the probe app; the
-clients are independent of wsgi-ng: websocket-client for WebSocket, raw
-sockets parsed by h11 where the exact bytes matter.
+The clients are independent of wsgi-ng: websocket-client for WebSocket,
+raw sockets parsed by h11 where the exact bytes matter.
 """
 import base64
 import hashlib
@@ -12,35 +15,25 @@ import socket
 
 import h11
 import pytest
-from wsproto.connection import Connection, ConnectionState, ConnectionType
+from wsproto.connection import Connection, ConnectionType
 from wsproto.events import CloseConnection, TextMessage
 
-from facts import ALL, NO_CHUNKED, NO_WEBSOCKET, TAKEOVER, sends_103
-from live import WAIT, LiveServer
+from live import WAIT, LiveServer  # (and with it compat_matrix importable)
+from compat_matrix.scenarios.websockets import read_to_eof
 
 websocket = pytest.importorskip("websocket", reason="pip install websocket-client")
 
-
 APP = "probe_app:application"
+#: Servers that cannot decode a chunked request body: to_wsgi answers 411.
+NO_CHUNKED = ["wsgiref"]
 
 
-@pytest.fixture(scope="module", params=ALL)
-def server(request):
-    """One start of each server for all the plain-HTTP scenarios."""
-    with LiveServer(request.param, APP) as live:
-        yield live
-    assert "Traceback" not in live.final_output, live.final_output
-
-
-@pytest.fixture(scope="module", params=ALL)
-def legacy(request):
-    """Each server with the example Django project and Flask app mounted
-    side by side."""
-    for framework in ("django", "flask"):
-        pytest.importorskip(framework, reason="pip install %s" % framework)
-    with LiveServer(request.param, "legacy_app:both") as live:
-        yield live
-    assert "Traceback" not in live.final_output, live.final_output
+def sends_103(name):
+    """gunicorn sends real 103s (wsgi.early_hints) from version 25 on."""
+    if not name.startswith("gunicorn"):
+        return False
+    import gunicorn
+    return gunicorn.version_info >= (25,)
 
 
 def exchange(server, method, path, headers=(), body=b""):
@@ -93,9 +86,10 @@ def ws_url(server, path="/ws"):
     return "ws://%s%s" % (server.url, path)
 
 
-@pytest.mark.parametrize("name", TAKEOVER)
-def test_websocket_echo_text_binary_and_one_mebibyte(name):
-    with LiveServer(name, APP) as server:
+def websocket_echo(name, app=APP):
+    """Text, binary and a mebibyte on a subprotocol, a framework's session,
+    a refusal (403); the server serves on."""
+    with LiveServer(name, app) as server:
         ws = websocket.create_connection(ws_url(server), timeout=WAIT,
                                          subprotocols=["echo"])
         try:
@@ -147,30 +141,10 @@ def raw_handshake(server):
     return sock
 
 
-def read_to_eof(sock, conn):
-    """Collect events until the server closes the TCP connection, answering
-    its close frame at once as a client must; return the events and the
-    bytes that came after the server's close frame."""
-    events, after_close = [], b""
-    while True:
-        data = sock.recv(65536)
-        if not data:
-            return events, after_close
-        if any(isinstance(e, CloseConnection) for e in events):
-            after_close += data
-            continue
-        conn.receive_data(data)
-        for event in conn.events():
-            events.append(event)
-            if isinstance(event, CloseConnection) and \
-                    conn.state is ConnectionState.REMOTE_CLOSING:
-                sock.sendall(bytes(conn.send(event.response())))
-
-
-@pytest.mark.parametrize("initiator", ["client", "server"])
-@pytest.mark.parametrize("name", TAKEOVER)
-def test_close_handshake_and_nothing_written_afterwards(name, initiator):
-    with LiveServer(name, APP) as server:
+def close_handshake(name, initiator, app=APP):
+    """The closing handshake started by either side, and nothing written
+    after it."""
+    with LiveServer(name, app) as server:
         sock = raw_handshake(server)
         conn = Connection(ConnectionType.CLIENT)
         if initiator == "client":
@@ -188,9 +162,9 @@ def test_close_handshake_and_nothing_written_afterwards(name, initiator):
     assert "Traceback" not in server.final_output, server.final_output
 
 
-@pytest.mark.parametrize("name", NO_WEBSOCKET)
-def test_no_websocket_host_answers_with_the_apps_fallback(name):
-    with LiveServer(name, APP) as server:
+def no_websocket_fallback(name, app=APP):
+    """A host without WebSocket: the app's own fallback answers."""
+    with LiveServer(name, app) as server:
         events = exchange(server, "GET", "/ws", headers=[
             ("Upgrade", "websocket"), ("Connection", "Upgrade"),
             ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
@@ -199,15 +173,7 @@ def test_no_websocket_host_answers_with_the_apps_fallback(name):
         assert (status, body) == (426, b"fallback: no WebSocket on this host\n")
 
 
-def test_features_are_honest(server):
-    _, _, body = response_of(exchange(server, "GET", "/features"))
-    report = json.loads(body.decode())
-    expected = ["early_hints"] if sends_103(server.name) else []
-    assert report["features"] == expected
-    assert report["protocol"] in ("HTTP/1.1", "HTTP/1.0")
-
-
-def test_header_values_reach_the_wire_without_surrounding_whitespace(server):
+def header_values_without_surrounding_whitespace(server):
     sock = server.connect()
     sock.sendall(("GET /cookie HTTP/1.1\r\nHost: %s\r\nConnection: close"
                   "\r\n\r\n" % server.url).encode())
@@ -222,7 +188,7 @@ def test_header_values_reach_the_wire_without_surrounding_whitespace(server):
     assert b"\r\nset-cookie: probe=1; path=/" in head, head
 
 
-def test_push_degrades_on_the_wire(server):
+def push_degrades_on_the_wire(server):
     events = exchange(server, "GET", "/page")
     status, headers, body = response_of(events)
     hints = [e for e in events if isinstance(e, h11.InformationalResponse)]
@@ -237,7 +203,7 @@ def test_push_degrades_on_the_wire(server):
         assert headers["x-push"] == "link"
 
 
-def test_no_103_is_promised_to_an_http10_client(server):
+def no_103_to_an_http10_client(server):
     """gunicorn's wsgi.early_hints drops hints for HTTP/1.0 clients (as
     behind nginx's default upstream protocol): never report one."""
     sock = server.connect()
@@ -257,42 +223,10 @@ def test_no_103_is_promised_to_an_http10_client(server):
 FIVE_MIB = os.urandom(5 * 1024 * 1024)
 
 
-def test_chunked_upload(server):
+def chunked_upload(server):
     chunks = (FIVE_MIB[i:i + 65536] for i in range(0, len(FIVE_MIB), 65536))
     status, _, body = response_of(exchange(server, "POST", "/upload", body=chunks))
     if server.name in NO_CHUNKED:  # cannot decode chunked bodies: honest 411
-        assert status == 411
-        return
-    assert status == 200
-    assert json.loads(body.decode()) == {
-        "length": len(FIVE_MIB), "sha256": hashlib.sha256(FIVE_MIB).hexdigest()}
-
-
-@pytest.mark.parametrize("stack", ["inner", "outer"])
-@pytest.mark.parametrize("name", ["gunicorn-gthread", "werkzeug"])
-def test_third_party_middleware_stacks(name, stack):
-    """ProxyFix + DispatcherMiddleware + SharedDataMiddleware around the
-    app, with to_wsgi inside or outside them."""
-    with LiveServer(name, "middleware_app:" + stack) as server:
-        ws = websocket.create_connection(ws_url(server, "/ng/ws"), timeout=WAIT)
-        try:
-            ws.send(u"mounted")
-            assert ws.recv_data() == (TEXT, b"mounted")
-        finally:
-            ws.close()
-        status, _, body = response_of(exchange(server, "GET", "/ng/static/site.css"))
-        assert (status, body) == (200, b"body { color: teal; }\n")
-        _, headers, _ = response_of(exchange(server, "GET", "/ng/page"))
-        assert headers["x-push"] in ("early_hint", "link")
-    assert "Traceback" not in server.final_output, server.final_output
-
-
-@pytest.mark.parametrize("framework", ["django", "flask"])
-def test_legacy_frameworks_get_a_five_mib_chunked_upload(legacy, framework):
-    chunks = (FIVE_MIB[i:i + 65536] for i in range(0, len(FIVE_MIB), 65536))
-    status, _, body = response_of(exchange(legacy, "POST",
-                                           "/%s/upload" % framework, body=chunks))
-    if legacy.name in NO_CHUNKED:  # cannot decode chunked bodies: honest 411
         assert status == 411
         return
     assert status == 200
