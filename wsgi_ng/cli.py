@@ -80,6 +80,11 @@ def add_server_options(parser):
     option("--ws-ping-timeout", type=float, default=DEFAULT_PING_TIMEOUT,
            help="close a WebSocket session with 1011 when nothing arrives "
            "this many seconds after a ping (0: never; default 20)")
+    option("--ws-buffer-limit", type=int, default=256 * 1024 ** 2,
+           help="bytes of partial WebSocket messages all sessions may hold "
+           "together; past it, sessions in the middle of a message stop "
+           "reading until others complete theirs (default 256 MiB; one "
+           "session holds at most --max-message-size)")
     option("--max-connections", type=int, default=1000,
            help="open HTTP connections; past it a new one gets a 503 "
            "(default 1000)")
@@ -133,6 +138,7 @@ def run_server(app, args, watch=()):
         max_message_size=args.max_message_size,
         ws_ping_interval=args.ws_ping_interval,
         ws_ping_timeout=args.ws_ping_timeout,
+        ws_buffer_limit=args.ws_buffer_limit,
         max_websockets=args.max_websockets, max_queue_time=args.max_queue_time,
         slow_request_time=args.slow_request_time,
         http1_parser=args.http1_parser)

@@ -167,8 +167,6 @@ class Server(object):
         # their thread for long and must never starve requests.
         self.request_pool = ThreadPool(self.config.threads, "wsgi-ng")
         self.poller = Poller()
-        #: What all WebSocket sessions may hold of partial messages.
-        self.ws_budget = Budget(self.config.ws_buffer_limit)
         self.stopping = False
         self._connections = set()  # open: waiting, serving or lingering
         self._sessions = 0  # WebSocket sessions, over either protocol
@@ -179,7 +177,15 @@ class Server(object):
             connections=Tally("max_connections=%d" % self.config.max_connections),
             websockets=Tally("max_websockets=%d" % self.config.max_websockets),
             queue=Tally("max_queue_time=%gs (every thread busy)"
-                        % self.config.max_queue_time))
+                        % self.config.max_queue_time),
+            ws_buffer=Tally(
+                "ws_buffer_limit=%d bytes" % self.config.ws_buffer_limit,
+                doing="WebSocket sessions in the middle of a message wait to "
+                "read until others complete theirs",
+                done="waits to read in the last %.0f s"))
+        #: What all WebSocket sessions may hold of partial messages.
+        self.ws_budget = Budget(self.config.ws_buffer_limit,
+                                on_wait=self.tallies["ws_buffer"].refused)
         self._lock = Condition(threading.Lock())
         self._stop_r, self._stop_w = os.pipe()
         for fd in (self._stop_r, self._stop_w):
