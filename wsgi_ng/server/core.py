@@ -334,7 +334,10 @@ class Server(object):
         self.tallies["websockets"].refused()
         return False
 
-    def session_began(self, http1):
+    def session_began(self, environ, http1):
+        """The app call with *environ* became a WebSocket session: it counts
+        against ``max_websockets``, no longer as a (slow) app call."""
+        self.slow_calls.end(environ)
         with self._lock:
             self._sessions += 1
             self._http1_sessions += 1 if http1 else 0
