@@ -15,6 +15,7 @@ followers, with the hand-off paid only by calls that block.
 
 The main thread only waits for a signal to stop.
 """
+import collections
 import fcntl
 import logging
 import os
@@ -25,7 +26,9 @@ import ssl
 import threading
 import time
 
-from wsgi_ng._compat import Condition, monotonic, socket_from_fd
+from wsgi_ng._compat import (
+    Condition, monotonic, socket_from_fd, wait_readable,
+)
 from wsgi_ng.lifecycle import Lifespan
 from wsgi_ng.server.apps import prepare_app
 from wsgi_ng.server.arrival import Listener
@@ -88,6 +91,8 @@ def _nonblocking(fd):
 
 #: Seconds between two looks for a signal where it cannot wake the wait.
 _SIGNAL_LOOK = 0.2
+#: Threads sending the closes of a graceful shutdown (``_stop_all``).
+_STOPPERS = 32
 #: Seconds between two looks at ``stop_now`` while draining.
 _LOOK = 0.2
 
@@ -113,6 +118,31 @@ def raise_open_files_limit(wanted):
         log.warning("open files limit %d is below max_connections + "
                     "max_websockets (%d): raise it (ulimit -n) or lower them",
                     soft, wanted)
+
+
+def _stop_all(connections):
+    """Call every connection's ``stop()`` (a WebSocket's 1001, an HTTP/2
+    GOAWAY) on a few daemon threads, and return at once: a stop may wait for
+    its peer.  Not a thread each: with 10,000 sessions starting them took
+    seconds (each start waits for its thread to run, behind the sessions
+    waking to their close), and a second signal waited for that."""
+    todo = collections.deque(connections)
+
+    def stop_some():
+        while todo:
+            try:
+                connection = todo.popleft()
+            except IndexError:  # another stopper took the last
+                return
+            try:
+                connection.stop()
+            except Exception:  # only its own close fails
+                log.exception("error closing the connection from %s",
+                              getattr(connection, "peer", ("?",))[0])
+    for _ in range(min(_STOPPERS, len(todo))):
+        stopper = threading.Thread(target=stop_some, name="wsgi-ng-stop")
+        stopper.daemon = True
+        stopper.start()
 
 
 def _sheddable(task):
@@ -223,8 +253,9 @@ class Server(object):
         wakeup = _SignalWakeup(self._stop_w)
         try:
             while not self.stopping:
-                try:
-                    select.select([self._stop_r], [], [], wakeup.timeout)
+                try:  # (poll: select() refuses descriptors past 1023,
+                    # which the app may have opened before this pipe)
+                    wait_readable(self._stop_r, wakeup.timeout)
                     os.read(self._stop_r, 4096)
                 except (select.error, OSError):  # EINTR, EAGAIN
                     pass
@@ -256,6 +287,11 @@ class Server(object):
         """Stop without waiting for anything in flight (a second signal)."""
         self._at_once = True
         self.shutdown()
+
+    @property
+    def connection_count(self):
+        """Connections open, HTTP/1.1 WebSocket sessions among them."""
+        return len(self._connections)
 
     def wait_stopped(self, timeout):
         return self._stopped.wait(timeout)
@@ -410,10 +446,7 @@ class Server(object):
                      "" if requests == 1 else "s", sessions,
                      "" if sessions == 1 else "s",
                      self.config.graceful_timeout)
-        for connection in self._open():  # all at once: a WebSocket's
-            stopper = threading.Thread(target=connection.stop)  # close may
-            stopper.daemon = True  # wait for its peer
-            stopper.start()
+        _stop_all(self._open())
         if not self._wait_closed(deadline):
             log.warning("%s; closing %d connections", "stopping at once"
                         if self._at_once else "graceful_timeout=%gs over"
