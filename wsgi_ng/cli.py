@@ -184,11 +184,15 @@ def _exit_now(server):
         logger.name, logging.WARNING, __file__, 0,
         "stopping at once; closing %d connections",
         (server.connection_count,), None)
-    for handler in logging.getLogger().handlers:  # _setup_logging's
-        handler.stream.write(handler.format(record) + "\n")
-    for stream in (sys.stdout, sys.stderr):
-        stream.flush()
-    os._exit(0)
+    try:
+        for handler in logging.getLogger().handlers:  # _setup_logging's,
+            stream = getattr(handler, "stream", None)  # or the app's
+            if stream is not None:
+                stream.write(handler.format(record) + "\n")
+                stream.flush()
+        sys.stdout.flush()
+    finally:
+        os._exit(0)
 
 
 def _listeners(args, server_module):

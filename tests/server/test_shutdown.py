@@ -20,6 +20,7 @@ SESSIONS = 50
 #: with 1,000 connections has them): ``select()`` refuses those, and the
 #: Python 2.7 shutdown waited in it.
 MANY_FDS_APP = """
+import os
 import resource
 import sys
 

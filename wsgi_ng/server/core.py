@@ -120,12 +120,13 @@ def raise_open_files_limit(wanted):
                     soft, wanted)
 
 
-def _stop_all(connections):
-    """Call every connection's ``stop()`` (a WebSocket's 1001, an HTTP/2
-    GOAWAY) on a few daemon threads, and return at once: a stop may wait for
-    its peer.  Not a thread each: with 10,000 sessions starting them took
-    seconds (each start waits for its thread to run, behind the sessions
-    waking to their close), and a second signal waited for that."""
+def _stop_all(connections, still_open):
+    """Call the ``stop()`` of every connection ``still_open()`` (a
+    WebSocket's 1001, an HTTP/2 GOAWAY) on a few daemon threads, and return
+    at once: a stop may wait for its peer.  Not a thread each: with 10,000
+    sessions starting them took seconds (each start waits for its thread to
+    run, behind the sessions waking to their close), and a second signal
+    waited for that."""
     todo = collections.deque(connections)
 
     def stop_some():
@@ -134,6 +135,8 @@ def _stop_all(connections):
                 connection = todo.popleft()
             except IndexError:  # another stopper took the last
                 return
+            if not still_open(connection):  # it ended meanwhile
+                continue
             try:
                 connection.stop()
             except Exception:  # only its own close fails
@@ -420,7 +423,8 @@ class Server(object):
         self.close_sockets(connection.sock, connection.raw)
         with self._lock:
             self._connections.discard(connection)
-            self._lock.notify_all()
+            if not self._connections:  # what a shutdown waits for (not
+                self._lock.notify_all()  # a wake per close: 10,000 at once)
 
     def close_sockets(self, sock, raw):
         """Close a connection's sockets (a TLS wrapper, then the socket)."""
@@ -446,7 +450,7 @@ class Server(object):
                      "" if requests == 1 else "s", sessions,
                      "" if sessions == 1 else "s",
                      self.config.graceful_timeout)
-        _stop_all(self._open())
+        _stop_all(self._open(), self._connections.__contains__)
         if not self._wait_closed(deadline):
             log.warning("%s; closing %d connections", "stopping at once"
                         if self._at_once else "graceful_timeout=%gs over"

@@ -251,7 +251,10 @@ class HTTP1Connection(object):
 
     def _input_waiting(self):
         """Bytes (or the client's close) to read, here or in the kernel."""
-        return self.io.buffered() or wait_readable(self.sock, 0)
+        try:
+            return self.io.buffered() or wait_readable(self.sock, 0)
+        except ValueError:  # closed meanwhile: a stop raced its end
+            return False
 
     def kill(self):
         try:
