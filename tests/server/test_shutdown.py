@@ -51,7 +51,7 @@ def test_sigterm_closes_every_session_with_1001_and_exits(tmpdir):
             ws.send(u"%d" % number)  # echoed: the session is the app's
             assert ws.recv() == u"%d" % number
         process.send_signal(signal.SIGTERM)
-        closes = [ws.recv_data(control_frame=True) for ws in sessions]
+        closes = [each.recv_data(control_frame=True) for each in sessions]
         wait_bounded(process, WAIT)  # their threads ended: it exits
         for ws in sessions:
             ws.close()
