@@ -296,10 +296,10 @@ def summary(by_key, mode, args):
     """The issue's targets beside the measured figures (medians over the
     rounds; ratios are medians of paired ratios): the column names, then
     one line a figure: situation, figure, a cell per column, target,
-    verdict.  The columns are wsgi-ng, its baseline when there is one,
-    and the peer (gunicorn; hypercorn for the idle WebSockets)."""
-    lines = []
-    baseline = None
+    verdict.  The columns are wsgi-ng, its other rows (a baseline, the
+    ``serve()`` API) where a workload has them, and the peer (gunicorn;
+    hypercorn for the idle WebSockets)."""
+    figures, others = [], []
     for key, rows in (("c2000", c2000_rows), ("slowloris", slowloris_rows),
                       ("idlews", idlews_rows), ("hung", hung_rows)):
         workload = by_key.get(key)
@@ -307,19 +307,24 @@ def summary(by_key, mode, args):
             continue
         names = [row.name for row in workload.rows]
         ours = [name for name in names if name.startswith(SUBJECT)]
-        baseline = baseline or next(iter(ours[1:]), None)
         peer = next(name for name in names if name not in ours)
         if workload.merged(mode, SUBJECT) is None:
             continue
-        columns = [workload.merged(mode, name) or {} for name in ours]
-        columns.append(workload.merged(mode, peer) or {})
+        others += [name for name in ours[1:] if name not in others]
+        measured = dict((name, workload.merged(mode, name) or {})
+                        for name in ours + [peer])
         for situation, what, show, target, met in rows(
-                workload, mode, columns[0], peer, args):
-            lines.append([situation, what] + [show(m) if m else "-"
-                                              for m in columns]
-                         + [target, met])
-    heads = [SUBJECT] + ([baseline] if baseline else []) + ["peer"]
-    return heads, lines
+                workload, mode, measured[SUBJECT], peer, args):
+            figures.append((situation, what, show, measured, ours + [peer],
+                            target, met))
+    lines = []
+    for situation, what, show, measured, columns, target, met in figures:
+        column_names = [SUBJECT] + [name if name in columns else None
+                                    for name in others] + [columns[-1]]
+        lines.append([situation, what] + [
+            show(measured[name]) if name and measured[name] else "-"
+            for name in column_names] + [target, met])
+    return [SUBJECT] + others + ["peer"], lines
 
 
 def verdict(met, why=""):

@@ -364,13 +364,7 @@ def main(argv=None):
     else:
         run_all(selected, args.modes, args, log_dir)
         print("\nload average after the run: %s" % load())
-    print_report(selected, args)
-    report.print_logs(selected, args.modes)
-    if args.markdown:
-        report.MARKDOWN = True
-        with open(args.markdown, "w") as out, redirect_stdout(out):
-            print_report(selected, args)
-    if args.json:
+    if args.json:  # first: a report that fails loses no measurement
         with open(args.json, "w") as out:
             json.dump({"environment": environment(), "workloads": [
                 {"key": w.key, "title": w.title, "unit": w.unit,
@@ -379,6 +373,12 @@ def main(argv=None):
                       "rounds": [asdict(m) for m in measurements]}
                      for (mode, name), measurements in w.results.items()]}
                 for w in selected]}, out, indent=1)
+    print_report(selected, args)
+    report.print_logs(selected, args.modes)
+    if args.markdown:
+        report.MARKDOWN = True
+        with open(args.markdown, "w") as out, redirect_stdout(out):
+            print_report(selected, args)
     return 0
 
 

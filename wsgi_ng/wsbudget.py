@@ -15,7 +15,8 @@ message may always read (small messages, the common case, usually arrive
 whole in one read and are never held), and the session whose message
 began first may always go on, so some message always completes.  What all
 sessions hold stays under ``limit``, plus one message finishing, plus one
-read per session reading.
+read per session reading.  The host may ask to hear of each wait
+(*on_wait*), to tell its operator that the bound is being felt.
 """
 import collections
 import threading
@@ -28,10 +29,13 @@ class Budget(object):
     """``hold(channel, size)`` as a partial message grows, ``release(channel)``
     when it completes or the session ends; ``allows(channel)`` before a
     read.  A session driven by events that may not read ``park``s with a
-    callback to resume it; a receiving thread ``wait_to_read``s."""
+    callback to resume it; a receiving thread ``wait_to_read``s.
+    *on_wait()*, if given, is called each time a session is made to wait
+    (under the budget's lock: it must be quick and must not call back)."""
 
-    def __init__(self, limit):
+    def __init__(self, limit, on_wait=None):
         self.limit = limit
+        self._on_wait = on_wait or (lambda: None)
         self.used = 0
         #: The most ever held at once (for tests and operators).
         self.peak = 0
@@ -84,12 +88,15 @@ class Budget(object):
                 return False
             self._parked[channel] = resume
             self.cond.notify_all()  # for tests waiting to see it parked
+            self._on_wait()
             return True
 
     def wait_to_read(self, channel, deadline=None):
         """Block a receiving thread until *channel* may read; ``Timeout`` at
         *deadline* (``monotonic()`` time)."""
         with self.cond:
+            if not self._allows(channel):
+                self._on_wait()
             while not self._allows(channel):
                 remaining = None if deadline is None else deadline - monotonic()
                 if remaining is not None and remaining <= 0:

@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from wsproto.events import CloseConnection
+from wsproto.events import BytesMessage, CloseConnection
 
 from h2client import H2Client
 from process import wait_bounded
@@ -131,6 +131,42 @@ def test_ws_ping_options_close_a_silent_peer_with_1011():
         sock.close()
     assert [event.code for event in events
             if isinstance(event, CloseConnection)][0] == 1011
+
+
+def whole_message(sock, client):
+    """The next whole message the server sends on a raw session."""
+    parts = []
+    while True:
+        for event in client.events():
+            if isinstance(event, BytesMessage):
+                parts.append(bytes(event.data))  # bytearray, wsproto 0.14
+                if event.message_finished:
+                    return b"".join(parts)
+        data = sock.recv(65536)
+        assert data, "the server closed the session"
+        client.receive_data(data)
+
+
+def test_ws_buffer_limit_makes_a_session_mid_message_wait_for_room(tmpdir):
+    """Two sessions each in the middle of a message, together past
+    --ws-buffer-limit: whichever the server read second waits (the log
+    says so) until they complete, and then both messages echo whole."""
+    with serve_command(["serve", "apps:application", "--ws-buffer-limit",
+                        "65536"], HERE) as (process, port, log):
+        sessions = [raw_session(port, "/served") for _ in range(2)]
+        heads = [os.urandom(100 * 1024), os.urandom(10 * 1024)]
+        for (sock, client), head in zip(sessions, heads):
+            sock.sendall(client.send(BytesMessage(data=head,
+                                                  message_finished=False)))
+        assert wait_for_output(log, "ws_buffer_limit=65536 bytes reached: "
+                               "WebSocket sessions in the middle of a "
+                               "message wait to read")
+        for (sock, client), tail in zip(sessions, [b"one", b"two"]):
+            sock.sendall(client.send(BytesMessage(data=tail)))
+        echoed = [whole_message(sock, client) for sock, client in sessions]
+        for sock, client in sessions:
+            sock.close()
+    assert echoed == [heads[0] + b"one", heads[1] + b"two"]
 
 
 HANGING_APP = """

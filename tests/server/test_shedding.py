@@ -1,17 +1,21 @@
 """Saying no under load: past max_connections, max_websockets or
 max_queue_time a client gets a 503 with Retry-After (HTTP/2: a GOAWAY or a
 refused stream), the log says so once per interval, slow heads hold no
-thread, and hung app calls are reported -- while the server goes on
-accepting and answering."""
+thread, and hung app calls are reported (WebSocket sessions are not app
+calls) -- while the server goes on accepting and answering."""
 import logging
 import threading
 
 import pytest
+from wsproto.events import TextMessage
 
 from apps import application
 from h2client import H2Client
+from legacyws import raw_socket
 from serving import WAIT, connect, read_until_closed, running
+from test_handover import handshake
 from test_limits import goaway_code
+from test_websocket_and_legacy import session_over_http2
 
 websocket = pytest.importorskip("websocket", reason="pip install websocket-client")
 
@@ -167,10 +171,52 @@ def test_slow_heads_hold_no_thread():
                 sock.close()
 
 
-def test_a_hung_app_call_is_reported_with_method_path_and_age(warnings):
+def no_session(server):
+    return lambda: None
+
+
+def opened_over_http1(server):
+    ws = websocket.create_connection("ws://%s/ws" % server.url, timeout=WAIT)
+    ws.send(u"accepted?")
+    assert ws.recv() == u"accepted?"
+    return ws.close
+
+
+def opened_over_http2(server):
+    h2, _, _, events = session_over_http2(server, "/ws", u"accepted?")
+    assert events[0].data == u"accepted?"
+    return h2.close
+
+
+def handed_over(server):
+    sock = connect(server)
+    client, _ = handshake(sock, "/echo")
+    sock.sendall(client.send(TextMessage(data=u"taken?")))
+    events = []
+    while not events:
+        client.receive_data(sock.recv(65536))
+        events = list(client.events())
+    assert events[0].data == u"taken?"
+    return sock.close
+
+
+@pytest.mark.parametrize("session, sessions_app", [
+    (no_session, application), (opened_over_http1, application),
+    (opened_over_http2, application), (handed_over, raw_socket.application)])
+def test_a_hung_app_call_is_reported_with_method_path_and_age(
+        warnings, session, sessions_app):
+    """... and a WebSocket session opened before it (accepted, or its
+    socket taken by a legacy app) is not: it lives long by design."""
     gate = Gate()
-    with running(gate, slow_request_time=0.2,
+
+    def app(environ, start_response):
+        if environ["PATH_INFO"] == "/hang":
+            return gate(environ, start_response)
+        return sessions_app(environ, start_response)
+    ng = None if sessions_app is raw_socket.application else True
+    with running(app, ng=ng, slow_request_time=0.2,
                  graceful_timeout=WAIT) as server:
+        close = session(server)
         hung = gate.hang(server, 1)
         try:
             lines = warnings.wait_for("running longer than 0.2 s")
@@ -178,5 +224,6 @@ def test_a_hung_app_call_is_reported_with_method_path_and_age(warnings):
             gate.release.set()
         assert hung[0].recv(65536).startswith(b"HTTP/1.1 200 ")
         hung[0].close()
+        close()
     assert lines and "1 app call running longer than 0.2 s: GET /hang (" \
         in lines[0], lines

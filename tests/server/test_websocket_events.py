@@ -1,8 +1,10 @@
 """WebSocket sessions on the reference server beyond the blocking API:
 sessions handed to a handler (``ws.serve()``) over HTTP/1.1 and HTTP/2,
-and holding no thread while they wait; keepalive closing a silent peer;
+and holding no thread while they wait (in this process, and counted in a
+server process's /proc tasks); keepalive closing a silent peer;
 the bound on the partial messages all sessions hold.  Real clients over
 real sockets: websocket-client, wsproto on a raw socket, an h2 client."""
+import collections
 import os
 import threading
 
@@ -11,11 +13,16 @@ from six import text_type
 from six.moves import queue
 from wsproto.events import CloseConnection, Ping, TextMessage
 
-from serving import WAIT, events_until_closed, raw_session, running
+from serving import (
+    WAIT, events_until_closed, raw_session, running, serve_command,
+)
 from test_websocket_and_legacy import session_over_http2
 
 websocket = pytest.importorskip("websocket", reason="pip install websocket-client")
 TEXT = websocket.ABNF.OPCODE_TEXT
+SERVER_TESTS = os.path.dirname(os.path.abspath(__file__))
+#: Where a server in a child process listens, as the helpers want it.
+Address = collections.namedtuple("Address", "port url")
 
 #: The close code of each session that ended, as its app saw it.
 CLOSED = queue.Queue()
@@ -217,3 +224,53 @@ def test_a_message_over_the_size_limit_still_closes_a_served_session_1009():
         ws.close()
         assert closed_code() == 1009
         assert server.ws_budget.used == 0
+
+
+@pytest.mark.parametrize("app", [served, blocking])
+def test_a_silent_peer_over_http2_is_closed_with_1011(app):
+    """The HTTP/2 form of the test above: the client's stream echoes once,
+    then the client neither reads nor answers."""
+    with running(app, ws_ping_interval=0.2, ws_ping_timeout=0.3) as server:
+        h2, stream, client, _ = session_over_http2(server, "/", u"hello")
+        assert closed_code() == 1011  # the app's side ended
+        events = h2.websocket_events(stream, client, lambda events: any(
+            isinstance(event, CloseConnection) for event in events))
+        h2.close()
+    assert any(isinstance(event, Ping) for event in events)
+    closes = [event for event in events if isinstance(event, CloseConnection)]
+    assert closes[0].code == 1011, events
+    assert closes[0].reason == u"keepalive ping timeout"
+
+
+def threads_of(process):
+    """How many threads *process* runs now (Linux: its /proc tasks)."""
+    return len(os.listdir("/proc/%d/task" % process.pid))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"),
+                    reason="counts threads in /proc (Linux)")
+@pytest.mark.parametrize("path", ["/served", "/ws"])
+def test_idle_served_sessions_over_http2_hold_no_thread(path):
+    """100 idle sessions over cleartext HTTP/2 (one connection each, which
+    waits in the poller) handed to a handler add no thread to the server
+    process beyond its pool's 4 and their reserve; on the blocking API
+    (``/ws``, the check that this could fail) each holds one."""
+    count = 100
+    with serve_command(["serve", "apps:application", "--threads", "4"],
+                       SERVER_TESTS) as (process, port, log):
+        server = Address(port, "127.0.0.1:%d" % port)
+        first = session_over_http2(server, path, u"warm-up")[0]
+        before = threads_of(process)
+        opened = [session_over_http2(server, path, u"%d" % number)
+                  for number in range(count)]
+        added = threads_of(process) - before
+        first.close()
+        for h2, _, _, _ in opened:
+            h2.close()
+    assert all(events[0].data == u"%d" % number
+               for number, (_, _, _, events) in enumerate(opened))
+    if path == "/served":
+        assert added <= 5, "%d idle served sessions added %d threads" % (
+            count, added)
+    else:
+        assert added >= count

@@ -15,6 +15,7 @@ followers, with the hand-off paid only by calls that block.
 
 The main thread only waits for a signal to stop.
 """
+import collections
 import fcntl
 import logging
 import os
@@ -25,7 +26,9 @@ import ssl
 import threading
 import time
 
-from wsgi_ng._compat import Condition, monotonic, socket_from_fd
+from wsgi_ng._compat import (
+    Condition, monotonic, socket_from_fd, wait_readable,
+)
 from wsgi_ng.lifecycle import Lifespan
 from wsgi_ng.server.apps import prepare_app
 from wsgi_ng.server.arrival import Listener
@@ -88,6 +91,8 @@ def _nonblocking(fd):
 
 #: Seconds between two looks for a signal where it cannot wake the wait.
 _SIGNAL_LOOK = 0.2
+#: Threads sending the closes of a graceful shutdown (``_stop_all``).
+_STOPPERS = 32
 #: Seconds between two looks at ``stop_now`` while draining.
 _LOOK = 0.2
 
@@ -113,6 +118,34 @@ def raise_open_files_limit(wanted):
         log.warning("open files limit %d is below max_connections + "
                     "max_websockets (%d): raise it (ulimit -n) or lower them",
                     soft, wanted)
+
+
+def _stop_all(connections, still_open):
+    """Call the ``stop()`` of every connection ``still_open()`` (a
+    WebSocket's 1001, an HTTP/2 GOAWAY) on a few daemon threads, and return
+    at once: a stop may wait for its peer.  Not a thread each: with 10,000
+    sessions starting them took seconds (each start waits for its thread to
+    run, behind the sessions waking to their close), and a second signal
+    waited for that."""
+    todo = collections.deque(connections)
+
+    def stop_some():
+        while todo:
+            try:
+                connection = todo.popleft()
+            except IndexError:  # another stopper took the last
+                return
+            if not still_open(connection):  # it ended meanwhile
+                continue
+            try:
+                connection.stop()
+            except Exception:  # only its own close fails
+                log.exception("error closing the connection from %s",
+                              getattr(connection, "peer", ("?",))[0])
+    for _ in range(min(_STOPPERS, len(todo))):
+        stopper = threading.Thread(target=stop_some, name="wsgi-ng-stop")
+        stopper.daemon = True
+        stopper.start()
 
 
 def _sheddable(task):
@@ -167,8 +200,6 @@ class Server(object):
         # their thread for long and must never starve requests.
         self.request_pool = ThreadPool(self.config.threads, "wsgi-ng")
         self.poller = Poller()
-        #: What all WebSocket sessions may hold of partial messages.
-        self.ws_budget = Budget(self.config.ws_buffer_limit)
         self.stopping = False
         self._connections = set()  # open: waiting, serving or lingering
         self._sessions = 0  # WebSocket sessions, over either protocol
@@ -179,7 +210,15 @@ class Server(object):
             connections=Tally("max_connections=%d" % self.config.max_connections),
             websockets=Tally("max_websockets=%d" % self.config.max_websockets),
             queue=Tally("max_queue_time=%gs (every thread busy)"
-                        % self.config.max_queue_time))
+                        % self.config.max_queue_time),
+            ws_buffer=Tally(
+                "ws_buffer_limit=%d bytes" % self.config.ws_buffer_limit,
+                doing="WebSocket sessions in the middle of a message wait to "
+                "read until others complete theirs",
+                done="waits to read in the last %.0f s"))
+        #: What all WebSocket sessions may hold of partial messages.
+        self.ws_budget = Budget(self.config.ws_buffer_limit,
+                                on_wait=self.tallies["ws_buffer"].refused)
         self._lock = Condition(threading.Lock())
         self._stop_r, self._stop_w = os.pipe()
         for fd in (self._stop_r, self._stop_w):
@@ -217,8 +256,9 @@ class Server(object):
         wakeup = _SignalWakeup(self._stop_w)
         try:
             while not self.stopping:
-                try:
-                    select.select([self._stop_r], [], [], wakeup.timeout)
+                try:  # (poll: select() refuses descriptors past 1023,
+                    # which the app may have opened before this pipe)
+                    wait_readable(self._stop_r, wakeup.timeout)
                     os.read(self._stop_r, 4096)
                 except (select.error, OSError):  # EINTR, EAGAIN
                     pass
@@ -250,6 +290,11 @@ class Server(object):
         """Stop without waiting for anything in flight (a second signal)."""
         self._at_once = True
         self.shutdown()
+
+    @property
+    def connection_count(self):
+        """Connections open, HTTP/1.1 WebSocket sessions among them."""
+        return len(self._connections)
 
     def wait_stopped(self, timeout):
         return self._stopped.wait(timeout)
@@ -328,7 +373,10 @@ class Server(object):
         self.tallies["websockets"].refused()
         return False
 
-    def session_began(self, http1):
+    def session_began(self, environ, http1):
+        """The app call with *environ* became a WebSocket session: it counts
+        against ``max_websockets``, no longer as a (slow) app call."""
+        self.slow_calls.end(environ)
         with self._lock:
             self._sessions += 1
             self._http1_sessions += 1 if http1 else 0
@@ -375,7 +423,8 @@ class Server(object):
         self.close_sockets(connection.sock, connection.raw)
         with self._lock:
             self._connections.discard(connection)
-            self._lock.notify_all()
+            if not self._connections:  # what a shutdown waits for (not
+                self._lock.notify_all()  # a wake per close: 10,000 at once)
 
     def close_sockets(self, sock, raw):
         """Close a connection's sockets (a TLS wrapper, then the socket)."""
@@ -401,10 +450,7 @@ class Server(object):
                      "" if requests == 1 else "s", sessions,
                      "" if sessions == 1 else "s",
                      self.config.graceful_timeout)
-        for connection in self._open():  # all at once: a WebSocket's
-            stopper = threading.Thread(target=connection.stop)  # close may
-            stopper.daemon = True  # wait for its peer
-            stopper.start()
+        _stop_all(self._open(), self._connections.__contains__)
         if not self._wait_closed(deadline):
             log.warning("%s; closing %d connections", "stopping at once"
                         if self._at_once else "graceful_timeout=%gs over"

@@ -77,14 +77,14 @@ class Exchange(object):
         """Run the app; returns the app's result when it accepted a
         WebSocket (the handler finishes the session), else None.  The call
         is noted in *slow_calls*, if given, while it runs
-        (``slow.SlowCalls``)."""
+        (``slow.SlowCalls``) -- until it returns or becomes a session."""
         if slow_calls is None:
             return self._run()
-        token = slow_calls.begin(self.environ)
+        slow_calls.begin(self.environ)
         try:
             return self._run()
         finally:
-            slow_calls.end(token)
+            slow_calls.end(self.environ)
 
     def _run(self):
         self.context.install(self.environ)

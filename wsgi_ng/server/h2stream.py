@@ -147,7 +147,7 @@ class Stream(object):
                 offer = extended_connect_offer(environ)
                 session = self.session = WebSocket(
                     offer.subprotocols,
-                    lambda sub, extra: self.accept(offer, sub, extra),
+                    lambda sub, extra: self.accept(environ, offer, sub, extra),
                     {"http_version": "2"})
             # push only where the client allows it (browsers and curl turn it
             # off); a pushed stream cannot push again
@@ -209,13 +209,13 @@ class Stream(object):
             self.connection.peer, self.input)
         return environ, websocket
 
-    def accept(self, offer, subprotocol, extra_headers):
+    def accept(self, environ, offer, subprotocol, extra_headers):
         self.connection.server.request_pool.detach()  # a session holds it
         headers, extensions = accept_response(
             offer, subprotocol, extra_headers, self.connection.config.compress)
         self.connection.call(self, "send_headers", self.id, [(":status", "200")]
                              + _lower(headers))
-        self.connection.server.session_began(http1=False)
+        self.connection.server.session_began(environ, http1=False)
         return FrameChannel(_SessionBytes(self), extensions=extensions,
                             **session_options(self.connection.server))
 

@@ -16,9 +16,11 @@ handshake, so such apps run unchanged:
   one that only looked -- because from then on it must write nothing there.
   ``close()`` on it shuts the connection down; the server releases the
   descriptor once the app's call has ended.
-* A connection taken over holds its thread (it leaves the request pool, as
-  a WebSocket session does) and loses the server's time limits: the app's
-  own library keeps the session alive and decides when it ends.
+* A connection taken over is a WebSocket session to the server: it holds
+  its thread (it leaves the request pool), counts against
+  ``max_websockets`` and not as a slow app call, and loses the server's
+  time limits: the app's own library keeps the session alive and decides
+  when it ends.
 * The app's call ends the session however it ends: ``StopIteration`` and
   socket errors quietly, any other exception with its traceback in the
   log; what it returns is closed unread.  The access log shows the status
@@ -79,6 +81,7 @@ class Handover(object):
         self.environ = environ
         #: True once the connection is the app's (used, or ended by it).
         self.taken = False
+        self._session = False  # used: it counts as a WebSocket session
         self.status = None  # the status of the head the app wrote
         self.released = threading.Event()  # the app closed the socket
 
@@ -105,8 +108,10 @@ class Handover(object):
     def take(self):
         """The app uses the socket: the connection is its own from now."""
         if not self.taken:
-            self.taken = True
-            self.connection.server.request_pool.detach()
+            self.taken = self._session = True
+            server = self.connection.server
+            server.request_pool.detach()
+            server.session_began(self.environ, http1=True)
             self.connection.io.release()
 
     def wrote(self, data):
@@ -120,7 +125,10 @@ class Handover(object):
     def finish(self):
         """Log the session and close the connection cleanly; the server
         writes nothing more on it."""
-        self.connection.server.access_log(self.environ, self.status, 0)
+        server = self.connection.server
+        if self._session:
+            server.session_ended(http1=True)
+        server.access_log(self.environ, self.status, 0)
         deadline = monotonic() + LINGER
         self.released.wait(LINGER)
         sock = self.connection.sock

@@ -251,7 +251,10 @@ class HTTP1Connection(object):
 
     def _input_waiting(self):
         """Bytes (or the client's close) to read, here or in the kernel."""
-        return self.io.buffered() or wait_readable(self.sock, 0)
+        try:
+            return self.io.buffered() or wait_readable(self.sock, 0)
+        except ValueError:  # closed meanwhile: a stop raced its end
+            return False
 
     def kill(self):
         try:
@@ -289,7 +292,8 @@ class HTTP1Connection(object):
         if offer is not None:
             session = self.session = WebSocket(
                 offer.subprotocols,
-                lambda sub, extra: self.accept_websocket(offer, body, sub, extra),
+                lambda sub, extra: self.accept_websocket(offer, environ, body,
+                                                         sub, extra),
                 {"http_version": http_version})
         # trailers need chunked framing: HTTP/1.1 and a client asking for them
         trailers = http_version == "1.1" and \
@@ -347,13 +351,14 @@ class HTTP1Connection(object):
                              "(request smuggling)")
         return fields
 
-    def accept_websocket(self, offer, body, subprotocol, extra_headers):
+    def accept_websocket(self, offer, environ, body, subprotocol,
+                         extra_headers):
         body.read()  # a handshake has no body; this reaches its end
         self.server.request_pool.detach()  # a session holds its thread
         headers, extensions = accept_response(offer, subprotocol, extra_headers,
                                               self.config.compress)
         self.send(self.wire.informational(101, _SWITCHING, headers))
-        self.server.session_began(http1=True)
+        self.server.session_began(environ, http1=True)
         trailing = self.wire.trailing
         self.io.release()
         return FrameChannel(SocketStream(self.sock, owned=False),

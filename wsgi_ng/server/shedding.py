@@ -28,12 +28,15 @@ BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: " +
 
 class Tally(object):
     """Counts refusals for one limit and logs them at most once an
-    *interval*: ``"max_connections=1000 reached: 57 refused in 10 s
-    (answered 503)"``."""
+    *interval*: ``"max_connections=1000 reached: 57 refused in the last
+    10 s (answered 503)"``.  A limit that makes clients wait rather than
+    refuses them says so in *doing* and *done*."""
 
-    def __init__(self, what, interval=INTERVAL):
+    def __init__(self, what, interval=INTERVAL, doing="refusing with 503",
+                 done="refused in the last %.0f s (answered 503)"):
         self.what = what
         self.interval = interval
+        self.doing, self.done = doing, done
         self.count = 0  # refused since the last line
         self.total = 0
         self._since = None
@@ -50,9 +53,9 @@ class Tally(object):
 
     def _report(self, now, first=False):
         if first:
-            log.warning("%s reached: refusing with 503 (counted, logged "
-                        "at most every %g s)", self.what, self.interval)
+            log.warning("%s reached: %s (counted, logged at most every %g "
+                        "s)", self.what, self.doing, self.interval)
         else:
-            log.warning("%s reached: %d refused in the last %.0f s (answered "
-                        "503)", self.what, self.count, now - self._since)
+            log.warning("%s reached: %d %s", self.what, self.count,
+                        self.done % (now - self._since))
         self.count, self._since = 0, now

@@ -5,13 +5,15 @@ runs; the server's event loop asks ``report()`` now and then, which logs
 one line, at most once an interval, naming the calls older than the
 threshold -- method, path and age, oldest first -- however many there are:
 a line per slow request would flood the log exactly when things go wrong.
+A call that became a WebSocket session (accepted, or its socket handed
+over) ends here as it does: a session legitimately lives long, and counts
+as a session instead.
 
 Under the gunicorn worker class, gunicorn's ``--timeout`` is a different
 thing: it kills a worker whose heartbeat stops, and the wsgi-ng worker's
 heartbeat runs on its own thread, so a hung app call does not stop it; this
 report is how a hung call shows.
 """
-import itertools
 import logging
 import threading
 
@@ -24,27 +26,28 @@ _NAMED = 3
 
 
 class SlowCalls(object):
-    """``begin(environ) -> token``, ``end(token)``, ``report()``."""
+    """``begin(environ)`` as a call starts, ``end(environ)`` when it
+    returns or becomes a session; ``report()``."""
 
     def __init__(self, threshold, interval=None):
         self.threshold = threshold
         self.interval = threshold if interval is None else interval
-        self._running = {}  # token -> (started, method, path)
-        self._tokens = itertools.count()
+        self._running = {}  # id(environ) -> (started, method, path)
         self._lock = threading.Lock()
         self._next_report = 0.0
 
     def begin(self, environ):
-        token = next(self._tokens)
-        self._running[token] = (monotonic(), environ["REQUEST_METHOD"],
-                                environ["PATH_INFO"])
-        return token
+        self._running[id(environ)] = (monotonic(), environ["REQUEST_METHOD"],
+                                      environ["PATH_INFO"])
 
-    def end(self, token):
-        self._running.pop(token, None)
+    def end(self, environ):
+        """The call with *environ* (the server's, alive until the call
+        ends) returned or became a session; again later is a no-op."""
+        self._running.pop(id(environ), None)
 
     @property
     def count(self):
+        """App calls running now, sessions not included."""
         return len(self._running)
 
     def report(self):
