@@ -190,11 +190,11 @@ if PY2:
 
     _waiters = threading.local()
 
-    class _SelectCondition(object):
-        """``threading.Condition`` whose timed ``wait`` blocks in
-        ``select``.  Python 2.7's own polls, sleeping up to 50 ms between
-        looks, so a notified thread slept on: HTTP/2 full-duplex round
-        trips took 12 ms instead of 0.8 ms."""
+    class _PipeCondition(object):
+        """``threading.Condition`` whose timed ``wait`` blocks on its
+        thread's pipe (``_Waiter``).  Python 2.7's own polls, sleeping up
+        to 50 ms between looks, so a notified thread slept on: HTTP/2
+        full-duplex round trips took 12 ms instead of 0.8 ms."""
 
         def __init__(self, lock):
             self._lock = lock
@@ -268,18 +268,18 @@ if PY2:
     class _GreenCondition(threading._Condition):
         """Python 2.7's own, for a process gevent or eventlet patched: its
         waits take their locks from the patched module, so they switch
-        greenlets, where the unpatched ``select`` above would block them
+        greenlets, where the unpatched ``poll`` above would block them
         all (with the waiter pipes of one thread shared by its greenlets)."""
 
-        wait_for = _SelectCondition.wait_for.__func__
+        wait_for = _PipeCondition.wait_for.__func__
 
     _UNPATCHED_LOCK = threading.Lock
 
     def Condition(lock):
-        """A condition on *lock* (see ``_SelectCondition``), chosen when
+        """A condition on *lock* (see ``_PipeCondition``), chosen when
         made: an app may import wsgi_ng before gevent patches threading."""
         if threading.Lock is _UNPATCHED_LOCK:
-            return _SelectCondition(lock)
+            return _PipeCondition(lock)
         return _GreenCondition(lock)
 else:
     Condition = threading.Condition
