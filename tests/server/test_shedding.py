@@ -227,3 +227,36 @@ def test_a_hung_app_call_is_reported_with_method_path_and_age(
         close()
     assert lines and "1 app call running longer than 0.2 s: GET /hang (" \
         in lines[0], lines
+
+
+def test_a_limit_reached_on_many_threads_is_logged_once_an_interval():
+    """Two threads refuse as the interval ends, the second while the first
+    is still writing its line: one line, and the second refusal counted
+    towards the next (each thread wrote a line of its own)."""
+    from wsgi_ng.server.shedding import Tally, log
+    tally = Tally("max_connections=2")
+    tally.refused(now=0.0)  # the first refusal's line
+    lines, writing, second_done = [], threading.Event(), threading.Event()
+
+    class SlowHandler(logging.Handler):
+        def emit(self, record):
+            lines.append(record.getMessage())
+            if threading.current_thread().name == "first":
+                writing.set()
+                second_done.wait(WAIT)
+
+    handler = SlowHandler()
+    log.addHandler(handler)
+    try:
+        first = threading.Thread(target=tally.refused, name="first",
+                                 kwargs={"now": 20.0})
+        first.start()
+        assert writing.wait(WAIT)
+        tally.refused(now=20.0)
+        second_done.set()
+        first.join(WAIT)
+    finally:
+        log.removeHandler(handler)
+    assert lines == ["max_connections=2 reached: 1 refused in the last 20 s "
+                     "(answered 503)"]
+    assert tally.count == 1 and tally.total == 3

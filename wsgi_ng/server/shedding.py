@@ -8,6 +8,7 @@ a count, never a line per refusal: under attack a line per refusal is
 itself the outage.
 """
 import logging
+import threading
 
 from wsgi_ng._compat import monotonic
 
@@ -40,22 +41,25 @@ class Tally(object):
         self.count = 0  # refused since the last line
         self.total = 0
         self._since = None
+        self._lock = threading.Lock()
 
     def refused(self, now=None):
+        """Count one; log when the interval is up.  The connections that
+        are refused at once come from many threads: under the lock one of
+        them takes the count, so the interval gets one line (it got one per
+        thread that looked before the first had logged)."""
         now = monotonic() if now is None else now
-        self.count += 1
-        self.total += 1
-        if self._since is None:
-            self._since = now
-            self._report(now, first=True)
-        elif now - self._since >= self.interval:
-            self._report(now)
-
-    def _report(self, now, first=False):
+        with self._lock:
+            self.count += 1
+            self.total += 1
+            first = self._since is None
+            if not first and now - self._since < self.interval:
+                return
+            count, since = self.count, self._since
+            self.count, self._since = 0, now
         if first:
             log.warning("%s reached: %s (counted, logged at most every %g "
                         "s)", self.what, self.doing, self.interval)
         else:
-            log.warning("%s reached: %d %s", self.what, self.count,
-                        self.done % (now - self._since))
-        self.count, self._since = 0, now
+            log.warning("%s reached: %d %s", self.what, count,
+                        self.done % (now - since))
