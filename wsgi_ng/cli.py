@@ -87,9 +87,9 @@ def add_server_options(parser):
            "together; past it, sessions in the middle of a message stop "
            "reading until others complete theirs (default 256 MiB; one "
            "session holds at most --max-message-size)")
-    option("--max-connections", type=int, default=1000,
+    option("--max-connections", type=int, default=5000,
            help="open HTTP connections; past it a new one gets a 503 "
-           "(default 1000)")
+           "(default 5000)")
     option("--max-websockets", type=int, default=10000,
            help="WebSocket sessions; past it a handshake gets a 503 "
            "(default 10000)")

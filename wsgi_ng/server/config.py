@@ -19,7 +19,7 @@ class Config(object):
     max_body_size = 1024 * 1024 * 1024
     #: Open HTTP connections, idle ones included; past it a new one gets a
     #: 503 (HTTP/2: a GOAWAY).  WebSocket sessions count apart.
-    max_connections = 1000
+    max_connections = 5000
     #: WebSocket sessions at once, over either protocol; past it a
     #: handshake gets a 503.  Each needs a file descriptor (the server
     #: raises its limit to the hard one at start).
