@@ -151,7 +151,9 @@ class HTTP1Connection(object):
                 self.server.close(self)
                 return
             self.deadline = monotonic() + self.config.keep_alive_timeout
-        self.server.watch(self)
+        # the server counts this connection since begin(): only the poller
+        # needs telling, not the server's lock as well
+        self.server.poller.wait(self, self.deadline)
 
     def on_expired(self):
         self.server.close(self)  # idle or too slow: just close
