@@ -11,9 +11,6 @@ connection will not be kept alive.  Sending more or less than the declared
 """
 from wsgi_ng.errors import LocalProtocolError
 
-#: The fields that take part in framing the response (the rest pass as
-#: they are).
-_FRAMING = frozenset(["content-length", "transfer-encoding", "connection"])
 #: How a response body is delimited.
 _NO_BODY, _LENGTH, _CHUNKED, _UNTIL_CLOSE = range(4)
 
@@ -52,17 +49,16 @@ class ResponseWriter(object):
         fields = []
         for name, value in headers:
             lower = name.lower()
-            if lower not in _FRAMING:  # most fields: one look
-                fields.append((name, value))
-            elif lower == "content-length":
+            if lower == "content-length":
                 length = value
-                fields.append((name, value))
             elif lower == "transfer-encoding":
                 chunked = True  # checked: only "chunked" gets this far
-                # (set below, once, as framing needs)
-            else:  # connection: set below, with close if it must be
+                continue  # set below, once, as framing needs
+            elif lower == "connection":
                 tokens = [t.strip().lower() for t in value.split(",")]
                 connection.extend(t for t in tokens if t)
+                continue  # set below, with close if it must be
+            fields.append((name, value))
         if "close" in connection:
             self.keep_alive = False
         status_has_body = status_code not in (204, 304) and not (
