@@ -16,6 +16,11 @@ class RequestBody(object):
     def _next_chunk(self):
         raise NotImplementedError
 
+    def end(self):
+        """The body is over before it began (the protocol says it has
+        none): reads answer ``b""`` at once."""
+        self._eof = True
+
     def _pull(self):
         """Append one chunk to the buffer; False at the end of the body."""
         if self._eof:
@@ -35,6 +40,8 @@ class RequestBody(object):
         return self._eof and not self._buffer
 
     def read(self, size=-1):
+        if self._eof and not self._buffer:  # the end, or no body at all
+            return b""
         if size is None or size < 0:
             while self._pull():
                 pass

@@ -312,13 +312,11 @@ class Server(object):
         for waiter in expired:
             self._run(waiter.on_expired)
         tasks = [self._run(waiter.on_readable) for waiter in ready]
-        for task in tasks:
-            if task is not None:
-                self.request_pool.submit(task)
         self._shed(self.request_pool.expire(self.config.max_queue_time,
                                             _sheddable))
         self.slow_calls.report()
-        self.request_pool.submit_urgent(self._poll)  # after them: the doc
+        self.request_pool.submit_urgent(  # after them: the doc
+            self._poll, after=[task for task in tasks if task is not None])
 
     def _shed(self, tasks):
         """Work that waited past ``max_queue_time`` for a thread gets a 503

@@ -19,8 +19,6 @@ import re
 from wsgi_ng.errors import BadRequest
 
 _BLANK_LINE = re.compile(br"\n\r?\n")
-_BARE_LF = re.compile(br"(?<!\r)\n")
-_FOLDED = re.compile(br"\n[ \t]")
 _TRANSFER_ENCODING = re.compile(br"^transfer-encoding[ \t]*:(.*?)\r?$",
                                 re.I | re.M)
 _CONTENT_LENGTH = re.compile(br"^content-length[ \t]*:", re.I | re.M)
@@ -78,10 +76,12 @@ def head_end(data, searched=0):
     if blank is None:
         return None
     head = data[:blank.end()]
-    if _BARE_LF.search(head):
+    # (counts and finds, a scan in C each: the regular expressions, one with
+    # a look-behind, were 13% of the instructions of parsing a short head)
+    if head.count(b"\n") != head.count(b"\r\n"):
         raise BadRequest(400, "a line of the request head ends in a bare "
                          "LF, not CRLF")
-    if _FOLDED.search(head):
+    if b"\n " in head or b"\n\t" in head:
         raise BadRequest(400, "obsolete line folding in the request head")
     return blank.end()
 

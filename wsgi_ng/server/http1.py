@@ -151,7 +151,9 @@ class HTTP1Connection(object):
                 self.server.close(self)
                 return
             self.deadline = monotonic() + self.config.keep_alive_timeout
-        self.server.watch(self)
+        # the server counts this connection since begin(): only the poller
+        # needs telling, not the server's lock as well
+        self.server.poller.wait(self, self.deadline)
 
     def on_expired(self):
         self.server.close(self)  # idle or too slow: just close
@@ -271,7 +273,8 @@ class HTTP1Connection(object):
         self.requests += 1
         headers, method, target = request.headers, request.method, request.target
         fields = self.check_head(request, method, target, headers)
-        if self.wants_h2c(fields):
+        upgrade = b"upgrade" in fields  # (most requests ask for none)
+        if upgrade and self.wants_h2c(fields):
             return self.upgrade_to_h2(method, target, headers)
         length = fields.get(b"content-length")
         if length is not None and int(length) > self.config.max_body_size:
@@ -279,11 +282,14 @@ class HTTP1Connection(object):
                              % self.config.max_body_size)
         http_version = request.http_version
         body = _Body(self, self.config.max_body_size)
+        if (length is None or int(length) == 0) and \
+                b"transfer-encoding" not in fields:
+            body.end_with_head()
         environ = request_environ(self.base_environ, method, target,
                                   "HTTP/" + http_version, headers, self.peer,
                                   body)
         responder = _Responder(self, method == b"HEAD")
-        offer = websocket_offer(environ)
+        offer = websocket_offer(environ) if upgrade else None
         session = None
         if offer is not None and not self.server.session_room():
             self.refuse(503, "max_websockets=%d reached"
@@ -417,6 +423,19 @@ class _Body(RequestBody):
     def __init__(self, connection, limit):
         RequestBody.__init__(self, limit)
         self._connection = connection
+
+    def end_with_head(self):
+        """The request has no body by its framing (no ``Content-Length``,
+        or 0, and not chunked): the wire's END, queued with the head, is
+        taken now, so reading ``wsgi.input`` (``from_wsgi`` reads it to
+        spool, on every bodyless request) and getting ready for the next
+        request both skip a trip through the wire.  No 100 (Continue) is
+        owed for a body that does not exist."""
+        event = self._connection.wire.next_event()
+        if event is not END:  # neither parser does: answered, logged
+            raise BadRequest(400, "a bodyless request went on after its "
+                             "head (%r)" % (event,))
+        self.end()
 
     def _next_chunk(self):
         connection = self._connection

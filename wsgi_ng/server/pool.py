@@ -96,16 +96,22 @@ class ThreadPool(object):
         """Queue *fn*; False (and nothing runs) once the pool shut down."""
         return self._queue(fn, args, False)
 
-    def submit_urgent(self, fn):
+    def submit_urgent(self, fn, after=()):
         """Queue *fn* like ``submit``; when every thread is busy at the cap
-        it runs on the reserve thread instead of waiting (the doc)."""
-        return self._queue(fn, (), True)
+        it runs on the reserve thread instead of waiting (the doc).  The
+        tasks *after* names (callables, no arguments) are queued ahead of
+        it, all under one turn of the lock: the event loop queues what one
+        poll found this way, with its own next turn."""
+        return self._queue(fn, (), True, after)
 
-    def _queue(self, fn, args, urgent):
+    def _queue(self, fn, args, urgent, ahead=()):
         with self._work:
             if self._closed:
                 return False
-            self._tasks.append((fn, args, urgent, monotonic()))
+            now = monotonic()
+            for task in ahead:
+                self._tasks.append((task, (), False, now))
+            self._tasks.append((fn, args, urgent, now))
             self._top_up()
             if not self._watching:  # the watcher times the queue
                 self._watching = True
@@ -118,10 +124,12 @@ class ThreadPool(object):
         return self._threads - self._idle - self._waiting
 
     def _top_up(self):
-        """Wake a thread if fewer work than the target says (the lock is
-        held)."""
-        if self._working() + self._wakeups < self._target:
-            self._wake()
+        """Wake threads while fewer work than the target says, one for each
+        queued task at most (the lock is held)."""
+        wanted = min(self._target - self._working(), len(self._tasks))
+        for _ in range(wanted - self._wakeups):
+            if not self._wake():
+                break
 
     def _wake(self):
         """Put one more thread on the queue (the lock is held); False at

@@ -55,9 +55,8 @@ class TimedSocket(object):
 
     def buffered(self):
         """True when TLS has decrypted bytes not yet read: ``poll`` cannot
-        see them."""
-        pending = getattr(self.sock, "pending", None)
-        return bool(pending and pending())
+        see them (asked three times a request: a plain socket has none)."""
+        return not self.kernel and bool(self.sock.pending())
 
     def recv(self, timeout):
         """The next bytes, ``b""`` when the peer closed or reset the

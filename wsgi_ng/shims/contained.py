@@ -102,7 +102,10 @@ def join_cookies(value):
 
 
 class _Call(object):
-    """One request through the shim."""
+    """One request through the shim (slotted: one is made per request)."""
+
+    __slots__ = ("shim", "environ", "host_start_response", "http2", "spooled",
+                 "dechunker", "replacement", "started", "session")
 
     def __init__(self, shim, environ, start_response):
         self.shim = shim
@@ -118,8 +121,9 @@ class _Call(object):
     def run(self):
         environ = self.environ
         self.session = environ.get(keys.WEBSOCKET)
-        try:
-            length = declared_length(environ)
+        try:  # (no CONTENT_LENGTH at all: every GET)
+            length = declared_length(environ) \
+                if "CONTENT_LENGTH" in environ else None
         except ValueError:
             log.warning("bad Content-Length %r; answered 400",
                         environ.get("CONTENT_LENGTH"))
