@@ -49,7 +49,8 @@ def page(environ, start_response):
 def upload(environ, start_response):
     body = environ["wsgi.input"].read()
     data = json.dumps({"length": len(body),
-                       "sha256": hashlib.sha256(body).hexdigest()}).encode()
+                       "sha256": hashlib.sha256(body).hexdigest()},
+                      sort_keys=True).encode()  # 2.7's order is its hash seed's
     start_response("200 OK", [("Content-Type", "application/json"),
                               ("Content-Length", str(len(data)))])
     return [data]
@@ -57,7 +58,8 @@ def upload(environ, start_response):
 
 def features(environ, start_response):
     data = json.dumps({"features": sorted(environ[keys.FEATURES]),
-                       "protocol": environ["SERVER_PROTOCOL"]}).encode()
+                       "protocol": environ["SERVER_PROTOCOL"]},
+                      sort_keys=True).encode()
     start_response("200 OK", [("Content-Type", "application/json"),
                               ("Content-Length", str(len(data)))])
     return [data]
