@@ -269,8 +269,11 @@ def test_idle_served_sessions_over_http2_hold_no_thread(path):
             h2.close()
     assert all(events[0].data == u"%d" % number
                for number, (_, _, _, events) in enumerate(opened))
+    # the pool's 4 threads and its reserve, idle before, may take sessions
+    # without a new thread: a margin of 5 either way
     if path == "/served":
         assert added <= 5, "%d idle served sessions added %d threads" % (
             count, added)
     else:
-        assert added >= count
+        assert added >= count - 5, "%d blocking sessions added %d threads" % (
+            count, added)
