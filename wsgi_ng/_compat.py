@@ -151,6 +151,12 @@ else:
         return importlib.util.find_spec(name) is not None
 
 
+def own_session():
+    """``Popen`` options that start the child in a session (and so a
+    process group) of its own, which can then be ended as a whole."""
+    return {"preexec_fn": os.setsid} if PY2 else {"start_new_session": True}
+
+
 def keeping_fds(*fds):
     """``Popen`` options that let the child inherit *fds* (Python 3 closes
     descriptors on exec by default; Python 2 keeps them all)."""

@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import time
 
+from wsgi_ng._compat import own_session
 from wsgi_ng.hosting.process import (
     free_port, inheriting, listening_socket, socket_activated, wait_bounded,
 )
@@ -103,7 +104,7 @@ class LiveServer(object):
     def _spawn(self, argv, env, **options):
         self.process = subprocess.Popen(
             argv, cwd=self.cwd, env=env, stdout=self._log,
-            stderr=subprocess.STDOUT, **options)
+            stderr=subprocess.STDOUT, **dict(options, **own_session()))
 
     def _wait_until_listening(self):
         """For servers that bind their port themselves (Apache binds a
@@ -169,6 +170,7 @@ class LiveServer(object):
         self.terminate()
         if self.process is not None:
             wait_bounded(self.process, WAIT)
+            self._end_group()
         if self._log is not None:
             self.final_output = self.output()
             self._log.close()
@@ -176,6 +178,14 @@ class LiveServer(object):
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
+
+    def _end_group(self):
+        """Kill what the server left behind: granian 2.5's worker outlived
+        its stopped parent (a CI run found it 13 minutes later)."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except OSError:  # nothing is left of the group
+            pass
 
     def __exit__(self, *exc):
         self.stop()
