@@ -10,7 +10,7 @@ import h11
 from compat_matrix.cells import degraded, unavailable
 from compat_matrix.scenarios import scenario
 from compat_matrix.scenarios.http import LENGTH_REQUIRED
-from wsgi_ng.hosting.client import open_socket
+from wsgi_ng.hosting.client import open_socket, read_until_closed
 from wsgi_ng.hosting.h2client import H2Client
 
 STYLESHEET = "</push/app.css>; rel=preload; as=style"
@@ -55,12 +55,7 @@ def no_103_for_http10(target):
     sock = open_socket(target.live.port)
     try:
         sock.sendall(b"GET /push/page HTTP/1.0\r\nHost: x\r\n\r\n")
-        data = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = read_until_closed(sock)
     finally:
         sock.close()
     target.record.note("> GET /push/page HTTP/1.0")

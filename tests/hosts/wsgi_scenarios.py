@@ -20,6 +20,7 @@ from wsproto.events import CloseConnection, TextMessage
 
 from live import WAIT, LiveServer  # (and with it compat_matrix importable)
 from compat_matrix.scenarios.websockets import read_to_eof
+from wsgi_ng.hosting.client import read_until_closed
 
 websocket = pytest.importorskip("websocket", reason="pip install websocket-client")
 
@@ -208,12 +209,7 @@ def no_103_to_an_http10_client(server):
     behind nginx's default upstream protocol): never report one."""
     sock = server.connect()
     sock.sendall(b"GET /page HTTP/1.0\r\nHost: x\r\n\r\n")
-    data = b""
-    while True:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        data += chunk
+    data = read_until_closed(sock)
     sock.close()
     assert b" 103 " not in data.split(b"\r\n", 1)[0], data
     head = data.split(b"\r\n\r\n")[0].lower() + b"\r\n"

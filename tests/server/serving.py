@@ -11,6 +11,7 @@ import threading
 from wsproto.connection import Connection, ConnectionType
 
 from process import inheriting, listening_socket, wait_bounded
+from wsgi_ng.hosting.client import read_until_closed  # noqa: F401 (for the tests)
 from wsgi_ng.server import Config, Server
 
 WAIT = 10.0  # bound on every wait in these tests
@@ -41,16 +42,6 @@ def running(app, ng=True, tls=None, **settings):
 
 def connect(server):
     return socket.create_connection(("127.0.0.1", server.port), WAIT)
-
-
-def read_until_closed(sock):
-    """Everything *sock* receives until the server closes it."""
-    data = b""
-    while True:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
 
 
 @contextlib.contextmanager

@@ -56,6 +56,16 @@ class Reply(object):
             " error: %s" % self.error) if self.error else "")
 
 
+def read_until_closed(sock):
+    """Everything *sock* receives until the peer closes it."""
+    data = b""
+    while True:
+        chunk = sock.recv(CHUNK)
+        if not chunk:
+            return data
+        data += chunk
+
+
 def open_socket(port, tls=False, alpn=("h2",), timeout=WAIT):
     """A connection to 127.0.0.1:*port*; over TLS (the hosts' test
     certificate is self-signed: not verified) offering *alpn*."""
