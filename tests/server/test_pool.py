@@ -112,10 +112,14 @@ def test_an_app_hogging_the_cpu_does_not_hold_up_the_others(pool):
 
 def test_a_pool_never_shut_down_lets_the_process_exit_quietly():
     """Python 2.7 tears modules down while daemon threads run: a watcher
-    waking then raised "'NoneType' object is not callable" to stderr."""
-    code, output = run_bounded([sys.executable, "-c", (
+    waking then raised "'NoneType' object is not callable" to stderr, and
+    an idle thread still ending crashed or hung the interpreter (1 exit in
+    6 or so; hence 20 of them)."""
+    program = (
         "from wsgi_ng.server.pool import ThreadPool\n"
-        "pools = [ThreadPool(4, 'p%d' % n) for n in range(20)]\n"
+        "pools = [ThreadPool(4, 'p%d' % n) for n in range(2)]\n"
         "for pool in pools:\n"
-        "    pool.submit(lambda: None)\n")])
-    assert code == 0 and output == "", output
+        "    pool.submit(lambda: None)\n")
+    for _ in range(20):
+        code, output = run_bounded([sys.executable, "-c", program], 20)
+        assert code == 0 and output == "", (code, output)
