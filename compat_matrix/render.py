@@ -86,7 +86,7 @@ def markdown(results):
             len(SCENARIOS), len(HOSTS),
             ", ".join(python_label(key) for key in every)), "",
         "To regenerate it after a change in what a host does: run the "
-        "host tests on each Python (the whole `python3 -m tox -p 2`, or "
+        "host tests on each Python (the whole `python3 -m tox`, or "
         "`cd tests && python -m pytest hosts/test_matrix.py` with one "
         "Python: the fresh results go to `.matrix/`), then `tox -e matrix "
         "-- --write` (or `python -m compat_matrix --write`) and commit what "

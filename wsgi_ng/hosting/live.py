@@ -24,7 +24,7 @@ from wsgi_ng.hosting.process import (
 from wsgi_ng.hosting.servers import Launch
 
 WAIT = 30.0  # bound on starting to listen and on stopping: a socket-activated
-# server answers only once started, which took over 10 s under tox -p 2
+# server answers only once started, which took over 10 s under a parallel tox
 
 ENTRY_MODULE = "wsgi_ng_entry"
 ENTRY = u'''"""Written by wsgi_ng.hosting for one server start."""
