@@ -170,11 +170,11 @@ if PY2:
     # such a thread ends quietly instead of with "'NoneType' object has no
     # attribute 'read'".
     class _Waiter(object):
-        """A thread's own pipe to be woken through (see ``Condition``),
-        waited on with ``poll`` where there is one: ``select`` refuses
-        descriptors past 1023, which a server with 1,000 connections
-        passes (a graceful shutdown then died with "filedescriptor out of
-        range in select()")."""
+        """A pipe to be woken through (see ``Condition``), waited on with
+        ``poll`` where there is one: ``select`` refuses descriptors past
+        1023, which a server with 1,000 connections passes (a graceful
+        shutdown then died with "filedescriptor out of range in
+        select()")."""
 
         def __init__(self):
             self.read_fd, self.write_fd = os.pipe()
@@ -190,11 +190,17 @@ if PY2:
                 self._poll.poll(None if timeout is None else
                                 max(0, int(_ceil(timeout * 1000))))
 
-        def __del__(self, _close=os.close):  # the thread ended: its pipe
-            _close(self.read_fd)  # goes with it
-            _close(self.write_fd)
+        def close(self):
+            os.close(self.read_fd)
+            os.close(self.write_fd)
 
-    _waiters = threading.local()
+    #: Waiters between waits, taken by the next.  Not one per thread in a
+    #: ``threading.local`` closed by its ``__del__``: that ran as a thread
+    #: ended, while 2.7 cleared the thread's state, and released the GIL
+    #: (``os.close``) -- another thread then ran the same frame, and the
+    #: process crashed, 1 exit in 40 of a server started by --reload.
+    _idle_waiters = []
+    _IDLE_WAITERS = 64  # more are closed after their wait
 
     class _PipeCondition(object):
         """``threading.Condition`` whose timed ``wait`` blocks on its
@@ -214,10 +220,11 @@ if PY2:
             return self._lock.__exit__(*exc_info)
 
         def wait(self, timeout=None, _read=os.read, _error=select.error,
-                 _eintr=errno.EINTR, _local=_waiters, _new=_Waiter):
-            waiter = getattr(_local, "waiter", None)
-            if waiter is None:
-                waiter = _local.waiter = _new()
+                 _eintr=errno.EINTR, _idle=_idle_waiters, _new=_Waiter):
+            try:
+                waiter = _idle.pop()
+            except IndexError:
+                waiter = _new()
             self._pending.append(waiter)
             saved = self._release_all()
             try:
@@ -230,13 +237,18 @@ if PY2:
                             raise
             finally:
                 self._acquire_all(saved)
-            if waiter in self._pending:  # not notified: the time ran out
+            notified = waiter not in self._pending
+            if notified:
+                # its byte was written under the lock we now hold, even if
+                # poll gave up just before: take it, and the pipe is empty
+                _read(waiter.read_fd, 1)
+            else:  # the time ran out
                 self._pending.remove(waiter)
-                return False
-            # notified (its byte was written under the lock we now hold,
-            # even if select gave up just before): take the byte
-            _read(waiter.read_fd, 1)
-            return True
+            if len(_idle) < _IDLE_WAITERS:
+                _idle.append(waiter)
+            else:
+                waiter.close()
+            return notified
 
         def wait_for(self, predicate, timeout=None, _clock=monotonic):
             """Wait until *predicate()* is true or *timeout* has passed;
