@@ -161,15 +161,20 @@ def run_server(app, args, watch=()):
         server.shutdown()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
-    changes = []
+    changes, watcher = [], None
     if supervised is not None:
-        reloader.Watcher(lambda path: (changes.append(path), server.shutdown()),
-                         extra=watch).start()
+        watcher = reloader.Watcher(
+            lambda path: (changes.append(path), server.shutdown()),
+            extra=watch)
+        watcher.start()
     try:
         server.serve_forever()
     except LifespanError as error:  # the traceback is in the log
         print("wsgi-ng: %s" % error, file=sys.stderr)
         return 1
+    finally:
+        if watcher is not None:
+            watcher.stop()
     return reloader.RELOAD if changes else 0
 
 

@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 from wsgi_ng._compat import make_inheritable
 
@@ -82,6 +81,7 @@ class Watcher(object):
         self._extra = [path for path in extra if path]
         self._interval = interval
         self._seen = {}  # path -> mtime
+        self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run,
                                         name="wsgi-ng-reloader")
         self._thread.daemon = True
@@ -92,9 +92,18 @@ class Watcher(object):
         self._changed_file()
         self._thread.start()
 
+    def stop(self):
+        """End the thread and wait for it, before the process exits: Python
+        2.7 tears modules down under a daemon thread still running, and
+        one returning from its call to *changed* then crashed the child (1
+        reload in 20), which the supervisor took for a failure -- it
+        stopped, and the port with it."""
+        self._stopped.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
     def _run(self):
-        while True:
-            time.sleep(self._interval)
+        while not self._stopped.wait(self._interval):
             path = self._changed_file()
             if path is not None:
                 log.info("%s changed; reloading", path)
