@@ -7,7 +7,13 @@ run.  uv is fetched into the environment by pip first (one wheel), and
 Python 2.7 to 3.7, where uv itself does not install, keep pip -- as does any
 machine where uv will not install or fails (then pip does it all, as
 before).
+
+uv takes dependencies as built wheels only: gevent 26 has no wheel for 3.9,
+and building it took uv five minutes where pip had the wheel it built
+once in its cache (uv takes gevent 25.9, which has one).  The project
+itself (a path) is built.
 """
+import os
 import subprocess
 import sys
 
@@ -27,8 +33,10 @@ def uv(arguments):
     if find_spec("uv") is None and subprocess.call(
             [sys.executable, "-m", "pip", "install", "-q", "uv"]) != 0:
         return None
+    built = [] if any(os.path.exists(argument) for argument in arguments) \
+        else ["--no-build"]
     return subprocess.call([sys.executable, "-m", "uv", "pip", "install",
-                            "--python", sys.executable] + arguments)
+                            "--python", sys.executable] + built + arguments)
 
 
 def main(arguments):
