@@ -47,6 +47,7 @@ from wsgi_ng.errors import (
 from wsgi_ng.iterables import close_iterable
 from wsgi_ng.keepalive import CLOCK
 from wsgi_ng.validate import clean_headers
+from wsgi_ng import wsframes
 from wsgi_ng.wshandler import Served, run_blocking
 
 #: Default cap on one reassembled message, in bytes (UTF-8 bytes for text).
@@ -88,7 +89,12 @@ class FrameChannel(object):
                  close_timeout=DEFAULT_CLOSE_TIMEOUT, ping_interval=None,
                  ping_timeout=None, budget=None, evented=False, clock=CLOCK):
         role = ConnectionType.CLIENT if client else ConnectionType.SERVER
-        self._conn = Connection(role, extensions, trailing_data)
+        #: The common frames framed here (``wsgi_ng.wsframes``): a server's,
+        #: without extensions, on Python 3.
+        self._splitter = wsframes.Splitter() if wsframes.FAST and \
+            not client and not extensions else None
+        self._conn = Connection(role, extensions,
+                                b"" if self._splitter else trailing_data)
         self._stream = stream
         self.max_message_size = max_message_size
         self.close_timeout = close_timeout
@@ -120,7 +126,10 @@ class FrameChannel(object):
             self._ping_at = monotonic() + self.ping_interval
             clock.schedule(self, self._ping_at)
         if trailing_data:
-            self._events.extend(self._conn.events())
+            if self._splitter is not None:
+                self._receive(trailing_data)
+            else:
+                self._events.extend(self._conn.events())
 
     @property
     def closed(self):
@@ -151,7 +160,11 @@ class FrameChannel(object):
             with self._proto_lock:
                 if self._conn.state not in allowed:
                     return False
-                data = bytes(self._conn.send(event))
+                if self._splitter is not None and \
+                        isinstance(event, Message) and event.message_finished:
+                    data = wsframes.encode(*_frame_of(event))
+                else:
+                    data = bytes(self._conn.send(event))
                 if isinstance(event, CloseConnection) and self.close_code is None:
                     self.close_code = event.code
                     self.close_reason = event.reason or ""
@@ -335,14 +348,44 @@ class FrameChannel(object):
         return messages
 
     def _take(self, data):
-        """Feed wsproto *data* read from the stream (``b""``: its end)."""
+        """Take *data* read from the stream (``b""``: its end)."""
         self._reads += 1
         with self._proto_lock:
             if self._conn.state is ConnectionState.CLOSED:
                 self._events.append(CloseConnection(code=ABNORMAL_CLOSURE))
                 return
-            self._conn.receive_data(data or None)
-            self._events.extend(self._conn.events())
+            if self._splitter is None:
+                self._conn.receive_data(data or None)
+                self._events.extend(self._conn.events())
+            else:
+                self._receive(data)
+
+    def _receive(self, data):
+        """*data* through the splitter: its messages, and wsproto's events
+        for the frames it passes on, in the order the frames came (the
+        proto lock is held, or the channel is being made)."""
+        splitter, conn, events = self._splitter, self._conn, self._events
+        if not data or conn.state is not ConnectionState.OPEN:
+            held = splitter.stop()  # wsproto takes all from here
+            if held:
+                conn.receive_data(held)
+            conn.receive_data(data or None)
+            events.extend(conn.events())
+            return
+        through = False  # wsproto takes the rest of this read
+        for kind, payload, frame in splitter.split(data):
+            if kind is wsframes.WSPROTO or through:
+                conn.receive_data(frame)
+                events.extend(conn.events())
+                # a close frame, or a frame wsproto refused (it closes)
+                if not through and events and isinstance(events[-1],
+                                                         CloseConnection):
+                    through = True
+                    conn.receive_data(splitter.stop())
+            elif kind == wsframes.TEXT:
+                events.append(TextMessage(data=payload))
+            else:
+                events.append(BytesMessage(data=payload))
 
     def _next_message(self, timeout):
         deadline = None if timeout is None else monotonic() + timeout
@@ -432,6 +475,13 @@ class FrameChannel(object):
             self._stream_closed = True
             self._release_budget()
             self._stream.close()
+
+
+def _frame_of(message):
+    """``(opcode, payload)`` of a whole wsproto message event."""
+    if isinstance(message, TextMessage):
+        return wsframes.TEXT, message.data.encode("utf-8")
+    return wsframes.BINARY, bytes(message.data)
 
 
 class WebSocket(object):
