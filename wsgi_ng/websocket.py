@@ -142,10 +142,12 @@ class FrameChannel(object):
         return self._stream_closed
 
     # -- sending ---------------------------------------------------------
-    def _write(self, event, allowed=(ConnectionState.OPEN,), wait=True):
-        """Encode *event* and write it, if the connection is in an *allowed*
-        state; returns whether it went out.  Frames never interleave: the
-        write lock is held across encoding and writing.  A close frame's
+    def _write(self, event, allowed=(ConnectionState.OPEN,), wait=True,
+               frame=None):
+        """Encode *event* (or write the *frame* ``wsframes`` encoded) if the
+        connection is in an *allowed* state; returns whether it went out.
+        Frames never interleave: the write lock is held across encoding
+        and writing.  A close frame's
         code is recorded as it is encoded.  Raises ``ConnectionClosed`` if
         the peer is gone.  With *wait* False nothing is written when a
         write is in progress or the stream has no room now."""
@@ -160,11 +162,8 @@ class FrameChannel(object):
             with self._proto_lock:
                 if self._conn.state not in allowed:
                     return False
-                if self._splitter is not None and \
-                        isinstance(event, Message) and event.message_finished:
-                    data = wsframes.encode(*_frame_of(event))
-                else:
-                    data = bytes(self._conn.send(event))
+                data = frame if event is None else \
+                    bytes(self._conn.send(event))
                 if isinstance(event, CloseConnection) and self.close_code is None:
                     self.close_code = event.code
                     self.close_reason = event.reason or ""
@@ -177,21 +176,28 @@ class FrameChannel(object):
             self._write_lock.release()
         return True
 
-    def _send_event(self, event):
-        if not self._write(event):
+    def _send_event(self, event, frame=None):
+        if not self._write(event, frame=frame):
             raise ConnectionClosed(self.close_code or ABNORMAL_CLOSURE,
                                    self.close_reason)
 
     def send(self, message):
         """Send one text (``unicode``/``str``) or binary (``bytes``) message."""
         if isinstance(message, text_type):
-            event = TextMessage(data=message)
+            opcode, payload = wsframes.TEXT, message
         elif isinstance(message, (bytes, bytearray)):
-            event = BytesMessage(data=bytes(message))
+            opcode, payload = wsframes.BINARY, bytes(message)
         else:
             raise BodyError("a WebSocket message must be text or bytes, got %s"
                             % type(message).__name__)
-        self._send_event(event)
+        if self._splitter is not None:  # framed here (wsgi_ng.wsframes)
+            if opcode == wsframes.TEXT:
+                payload = payload.encode("utf-8")
+            self._send_event(None, wsframes.encode(opcode, payload))
+        elif opcode == wsframes.TEXT:
+            self._send_event(TextMessage(data=payload))
+        else:
+            self._send_event(BytesMessage(data=payload))
 
     def ping(self, data=b""):
         """Send a ping; the pong is absorbed by ``receive``."""
@@ -382,10 +388,8 @@ class FrameChannel(object):
                                                          CloseConnection):
                     through = True
                     conn.receive_data(splitter.stop())
-            elif kind == wsframes.TEXT:
-                events.append(TextMessage(data=payload))
-            else:
-                events.append(BytesMessage(data=payload))
+            else:  # a whole message, text or bytes
+                events.append(payload)
 
     def _next_message(self, timeout):
         deadline = None if timeout is None else monotonic() + timeout
@@ -403,6 +407,8 @@ class FrameChannel(object):
             self._take(self._stream.recv(remaining))
 
     def _handle(self, event):
+        if event.__class__ is bytes or event.__class__ is text_type:
+            return self._whole(event)  # read by wsgi_ng.wsframes
         if isinstance(event, Message):
             return self._collect(event)
         if isinstance(event, Ping):
@@ -415,6 +421,20 @@ class FrameChannel(object):
             self._on_close(event)
         return None  # a Pong: nothing for the app (its bytes count as life)
 
+    def _whole(self, data):
+        """A message of one whole frame (no parts held before it)."""
+        size = len(data) if data.__class__ is bytes else utf8_length(data)
+        if size > self.max_message_size:
+            self._too_big()
+        return data
+
+    def _too_big(self):
+        limit, self._parts, self._size = self.max_message_size, [], 0
+        self._release_budget()
+        self.close(MESSAGE_TOO_BIG, "message too big")
+        raise MessageTooBig("a WebSocket message exceeded %d bytes; the "
+                            "session was closed with 1009" % limit)
+
     def _collect(self, event):
         data = event.data
         if isinstance(data, text_type):
@@ -424,11 +444,7 @@ class FrameChannel(object):
             size = len(data)
         self._size += size
         if self._size > self.max_message_size:
-            limit, self._parts, self._size = self.max_message_size, [], 0
-            self._release_budget()
-            self.close(MESSAGE_TOO_BIG, "message too big")
-            raise MessageTooBig("a WebSocket message exceeded %d bytes; the "
-                                "session was closed with 1009" % limit)
+            self._too_big()
         self._parts.append(data)
         if not event.message_finished:
             if self._budget is not None:
@@ -475,13 +491,6 @@ class FrameChannel(object):
             self._stream_closed = True
             self._release_budget()
             self._stream.close()
-
-
-def _frame_of(message):
-    """``(opcode, payload)`` of a whole wsproto message event."""
-    if isinstance(message, TextMessage):
-        return wsframes.TEXT, message.data.encode("utf-8")
-    return wsframes.BINARY, bytes(message.data)
 
 
 class WebSocket(object):
