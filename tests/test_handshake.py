@@ -9,7 +9,8 @@ from wsproto.events import TextMessage
 from wsproto.extensions import PerMessageDeflate
 
 from wsgi_ng.handshake import accept_response, websocket_offer
-from wsgi_ng.websocket import FrameChannel, WebSocket
+from wsgi_ng.websocket import WebSocket
+from wsgi_ng.wschannel import FrameChannel
 from wsgi_ng.wsstream import SocketStream
 
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="

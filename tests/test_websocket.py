@@ -19,7 +19,8 @@ from wsgi_ng.errors import (
     BodyError, ConnectionClosed, LocalProtocolError, MessageTooBig,
     StateError, Timeout,
 )
-from wsgi_ng.websocket import FrameChannel, WebSocket
+from wsgi_ng.websocket import WebSocket
+from wsgi_ng.wschannel import FrameChannel
 from wsgi_ng.wsstream import SocketStream
 
 WAIT = 5.0  # bound on every wait in this file

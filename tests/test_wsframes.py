@@ -14,7 +14,7 @@ from wsproto.events import (
 
 from wsgi_ng import wsframes
 from wsgi_ng.errors import MessageTooBig
-from wsgi_ng.websocket import FrameChannel
+from wsgi_ng.wschannel import FrameChannel
 from wsgi_ng.wsstream import SocketStream
 
 pytestmark = pytest.mark.skipif(not wsframes.FAST, reason=(
@@ -50,9 +50,9 @@ def played(data, chunks, fast, max_message_size=1 << 20):
         channel = FrameChannel(  # (no peer answers a close frame here)
             SocketStream(server_sock), max_message_size=max_message_size,
             close_timeout=0.1)
-        assert channel._splitter is not None
+        assert channel._framing._splitter is not None
         if not fast:
-            channel._splitter = None
+            channel._framing._splitter = None
         got, start = [], 0
         for end in chunks + [len(data)]:
             if end == start:

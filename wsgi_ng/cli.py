@@ -17,7 +17,7 @@ from wsgi_ng.lifecycle import LifespanError
 from wsgi_ng.lint import LintMiddleware
 from wsgi_ng.testing import DESCRIPTIONS, PROFILES, Client, WebSocketDenied
 from wsgi_ng.startup import UsageError, listen, load_app, tls_files
-from wsgi_ng.websocket import (
+from wsgi_ng.wschannel import (
     DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT,
 )
 

@@ -30,10 +30,8 @@ from wsgi_ng.errors import LocalProtocolError, StateError, Timeout, WsgiNgError
 from wsgi_ng.host import RequestContext
 from wsgi_ng.iterables import close_iterable
 from wsgi_ng.validate import check_body_block, check_start_response
-from wsgi_ng.websocket import (
-    DEFAULT_MAX_MESSAGE_SIZE, FrameChannel, WebSocket, finish_session,
-    refuse_body,
-)
+from wsgi_ng.websocket import WebSocket, finish_session, refuse_body
+from wsgi_ng.wschannel import DEFAULT_MAX_MESSAGE_SIZE, FrameChannel
 from wsgi_ng.wsstream import SocketStream
 
 #: Every capability an in-process client can offer: it never leaves, so it

@@ -1,5 +1,6 @@
-"""The WebSocket frames nearly every session carries, read and written
-here; wsproto keeps every other frame and the protocol's state.
+"""A WebSocket session's wire format (``Framing``): the frames nearly
+every session carries are read and written here; wsproto keeps every
+other frame and the protocol's state.
 
 An echo round trip cost 58 us in wsproto alone (its frame parser is pure
 Python, built for every case) where a whole, unfragmented message needs a
@@ -18,9 +19,13 @@ extensions (``FrameChannel``):
 * ``encode`` writes a whole message to the client (unmasked, as a server
   must): what wsproto would write.
 
-Python 3 only (``FAST``): 2.7's wsproto 0.14 reads every frame there.
+Python 3 only (``FAST``): 2.7's wsproto 0.14 reads every frame there, as
+it does a client's and a session with extensions.
 """
 import struct
+
+from wsproto.connection import Connection, ConnectionState, ConnectionType
+from wsproto.events import BytesMessage, CloseConnection, TextMessage
 
 from wsgi_ng._compat import PY2
 
@@ -165,3 +170,57 @@ class Splitter(object):
             self._fragmented = False
         elif opcode == CLOSE:
             self._off = True
+
+
+class Framing(object):
+    """wsproto's connection, with this module's fast path where it serves
+    (a server's session without extensions, on Python 3).  What it reads
+    comes out as wsproto's events, with a whole message of the fast path
+    as its text or bytes; the caller serialises the calls."""
+
+    def __init__(self, client=False, extensions=None):
+        self.conn = Connection(ConnectionType.CLIENT if client
+                               else ConnectionType.SERVER, extensions)
+        self._splitter = Splitter() if FAST and not client and \
+            not extensions else None
+
+    @property
+    def state(self):
+        return self.conn.state
+
+    def send(self, event):
+        """The bytes of a wsproto *event*."""
+        return bytes(self.conn.send(event))
+
+    def message(self, opcode, payload):
+        """The bytes of one whole message: *payload* is text for TEXT."""
+        if self._splitter is None:
+            return self.send(TextMessage(data=payload) if opcode == TEXT
+                             else BytesMessage(data=payload))
+        if opcode == TEXT:
+            payload = payload.encode("utf-8")
+        return encode(opcode, payload)
+
+    def receive(self, data):
+        """The events *data* (``b""``: the end of the stream) completes, in
+        the order its frames came."""
+        conn, splitter = self.conn, self._splitter
+        if splitter is None or not data or \
+                conn.state is not ConnectionState.OPEN:
+            if splitter is not None:  # wsproto takes all from here
+                conn.receive_data(splitter.stop())
+            conn.receive_data(data or None)
+            return list(conn.events())
+        events, through = [], False  # through: wsproto takes the rest
+        for kind, payload, frame in splitter.split(data):
+            if kind is WSPROTO or through:
+                conn.receive_data(frame)
+                events.extend(conn.events())
+                # a close frame, or a frame wsproto refused (it closes)
+                if not through and events and isinstance(events[-1],
+                                                         CloseConnection):
+                    through = True
+                    conn.receive_data(splitter.stop())
+            else:  # a whole message, text or bytes
+                events.append(payload)
+        return events

@@ -1,5 +1,5 @@
 """``SocketStream``: the bytes of a WebSocket session over a connected
-socket -- the stream under ``websocket.FrameChannel`` wherever a session
+socket -- the stream under ``wschannel.FrameChannel`` wherever a session
 owns a socket (a connection taken over, the test client's socket pair).
 POSIX only (``FIONREAD`` counts the unread bytes), as the server is."""
 import errno
@@ -11,7 +11,7 @@ import termios
 
 from wsgi_ng._compat import wait_readable
 from wsgi_ng.errors import ConnectionClosed, Timeout
-from wsgi_ng.websocket import ABNORMAL_CLOSURE
+from wsgi_ng.wschannel import ABNORMAL_CLOSURE
 
 _RECV_SIZE = 65536
 _CONNECTION_LOST = (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED,

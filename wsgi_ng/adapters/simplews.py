@@ -31,7 +31,7 @@ from six.moves import queue
 
 from wsgi_ng import errors
 from wsgi_ng._compat import text_type
-from wsgi_ng.websocket import DEFAULT_CLOSE_TIMEOUT
+from wsgi_ng.wschannel import DEFAULT_CLOSE_TIMEOUT
 
 try:  # apps written for flask-sock catch simple-websocket's exception
     from simple_websocket import ConnectionClosed as _SimpleClosed

@@ -1,6 +1,6 @@
 """The server's settings and limits, with defaults an operator of gunicorn
 or uvicorn would recognise.  Every limit has a test that attacks it."""
-from wsgi_ng.websocket import (
+from wsgi_ng.wschannel import (
     DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT,
 )
 

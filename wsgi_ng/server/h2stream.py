@@ -19,7 +19,8 @@ from wsgi_ng.server.exchange import (
 )
 from wsgi_ng.server.shedding import RETRY_AFTER
 from wsgi_ng.server.wsevents import StreamDriver, session_options
-from wsgi_ng.websocket import FrameChannel, WebSocket, finish_session
+from wsgi_ng.websocket import WebSocket, finish_session
+from wsgi_ng.wschannel import FrameChannel
 from wsgi_ng.wsstream import SocketStream
 
 

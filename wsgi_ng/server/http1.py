@@ -32,9 +32,8 @@ from wsgi_ng.server.shedding import RETRY_AFTER
 from wsgi_ng.server.sockio import ReadTimeout, TimedSocket
 from wsgi_ng.server.wire import END, NEED_DATA, Head
 from wsgi_ng.server.wsevents import serve_http1, session_options
-from wsgi_ng.websocket import (
-    FrameChannel, WebSocket, end_session, finish_session,
-)
+from wsgi_ng.websocket import WebSocket, end_session, finish_session
+from wsgi_ng.wschannel import FrameChannel
 from wsgi_ng.wsstream import SocketStream
 
 log = logging.getLogger("wsgi_ng.server")

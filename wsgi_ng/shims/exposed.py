@@ -28,9 +28,11 @@ from wsgi_ng.shims.spool import (
 )
 from wsgi_ng.validate import check_body_block, check_start_response
 from wsgi_ng.websocket import (
+    WebSocket, end_session, finish_session, refuse_body,
+)
+from wsgi_ng.wschannel import (
     DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT,
-    FrameChannel, WebSocket, end_session, finish_session,
-    refuse_body,
+    FrameChannel,
 )
 from wsgi_ng.wsstream import SocketStream
 

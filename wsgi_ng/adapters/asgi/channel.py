@@ -15,7 +15,7 @@ import threading
 
 from wsgi_ng._compat import text_type
 from wsgi_ng.errors import BodyError, ConnectionClosed, MessageTooBig
-from wsgi_ng.websocket import ABNORMAL_CLOSURE, MESSAGE_TOO_BIG
+from wsgi_ng.wschannel import ABNORMAL_CLOSURE, MESSAGE_TOO_BIG
 
 #: Bytes of received messages waiting for the app before the loop stops
 #: receiving.

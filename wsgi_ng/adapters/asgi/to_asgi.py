@@ -45,7 +45,7 @@ from wsgi_ng.adapters.asgi.to_asgi_call import AsgiCall
 from wsgi_ng.lifecycle import Lifespan, LifespanError
 from wsgi_ng.server.pool import ThreadPool
 from wsgi_ng.shims.spool import DEFAULT_MAX_BODY_SIZE
-from wsgi_ng.websocket import DEFAULT_MAX_MESSAGE_SIZE
+from wsgi_ng.wschannel import DEFAULT_MAX_MESSAGE_SIZE
 
 
 def to_asgi(app, threads=32, max_sessions=1000,

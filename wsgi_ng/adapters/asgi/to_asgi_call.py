@@ -22,7 +22,8 @@ from wsgi_ng.server.exchange import (
     ClientGone, Exchange, answer_plain, log_bad_request, status_line,
 )
 from wsgi_ng.shims.spool import BodyTooLarge
-from wsgi_ng.websocket import DEFAULT_CLOSE_TIMEOUT, WebSocket, finish_session
+from wsgi_ng.websocket import WebSocket, finish_session
+from wsgi_ng.wschannel import DEFAULT_CLOSE_TIMEOUT
 
 log = logging.getLogger("wsgi_ng.asgi")
 
