@@ -203,8 +203,8 @@ if PY2:
     _IDLE_WAITERS = 64  # more are closed after their wait
 
     class _PipeCondition(object):
-        """``threading.Condition`` whose timed ``wait`` blocks on its
-        thread's pipe (``_Waiter``).  Python 2.7's own polls, sleeping up
+        """``threading.Condition`` whose timed ``wait`` blocks on a pipe
+        (``_Waiter``).  Python 2.7's own polls, sleeping up
         to 50 ms between looks, so a notified thread slept on: HTTP/2
         full-duplex round trips took 12 ms instead of 0.8 ms."""
 

@@ -94,10 +94,9 @@ class Watcher(object):
 
     def stop(self):
         """End the thread and wait for it, before the process exits: Python
-        2.7 tears modules down under a daemon thread still running, and
-        one returning from its call to *changed* then crashed the child (1
-        reload in 20), which the supervisor took for a failure -- it
-        stopped, and the port with it."""
+        2.7 tears modules down under a daemon thread still running, and a
+        crash of the child then stops the supervisor, and the port with it
+        (``_compat``'s waiters were such a crash)."""
         self._stopped.set()
         if self._thread.is_alive():
             self._thread.join()
