@@ -48,6 +48,10 @@ class Poller(object):
         """Wait for *waiter*'s socket to be readable, or *deadline*
         (``monotonic()`` time) to pass, whichever comes first."""
         fd = waiter.fileno()
+        # the map and the epoll set change together, under the lock: a
+        # waiter seen in the map but not yet registered was forgotten by
+        # another thread, which registered the socket for its lingering
+        # close -- and then this register failed with EEXIST (a CI run)
         with self._lock:
             self._waiting[fd] = (waiter, deadline)
             if deadline is not None:
@@ -55,7 +59,7 @@ class Poller(object):
                                (deadline, next(self._seq), fd, waiter))
             early = deadline is not None and self._blocked_until is not None \
                 and deadline < self._blocked_until
-        self._poll.register(fd)
+            self._poll.register(fd)
         if early or self._poll.needs_wake:
             self.wake()
 
@@ -71,7 +75,7 @@ class Poller(object):
             if known is None or known[0] is not waiter:
                 return False
             del self._waiting[fd]
-        self._poll.unregister(fd)
+            self._poll.unregister(fd)
         return True
 
     def wake(self):
@@ -125,12 +129,12 @@ class Poller(object):
         """Take *fd*'s waiter out; *armed*: it did not fire (a deadline)."""
         with self._lock:
             known = self._waiting.pop(fd, None)
-        if known is None:
-            return None
-        if armed:
-            self._poll.unregister(fd)
-        else:
-            self._poll.fired(fd)
+            if known is None:
+                return None
+            if armed:
+                self._poll.unregister(fd)
+            else:
+                self._poll.fired(fd)
         return known[0]
 
     def _expired(self):
