@@ -37,7 +37,11 @@ def test_http2_and_websocket_under_gunicorn_workers():
 
 def test_workers_share_a_burst_of_connections():
     """Connections stay with the worker that accepted them, so a burst must
-    be spread: the busier worker waits a moment before accepting."""
+    be spread: the busier worker waits a moment before accepting.  Without
+    that, one worker took 31 of 32; with it, a machine running three tox
+    environments on two cores still gave one worker only 2 of 16 (the
+    delay is 0.2 ms), so at least 2 each is the bound (without the delay
+    this fails 3 runs in 4)."""
     with LiveServer("wsgi-ng-worker", "probe_app:application") as server:
         deadline = time.time() + WAIT
         while server.output().count("wsgi-ng serving") < 2:  # both booted
@@ -53,4 +57,4 @@ def test_workers_share_a_burst_of_connections():
             for client in clients:
                 client.close()
     assert len(set(served)) == 2
-    assert min(served.count(pid) for pid in set(served)) >= 4, served
+    assert min(served.count(pid) for pid in set(served)) >= 2, served
