@@ -4,11 +4,15 @@ seconds (the project made by ``django-admin startproject`` and the
 Flask-Login app are ``tests/conftest.py``'s, shared with the compatibility
 matrix); a test gets its servers through ``serve``, which shows what they
 printed during the test when it fails."""
+import time
+
 import pytest
 
 from realapps import gate
 from realapps.certificate import self_signed
 from realapps.hosts import Served
+
+LOG_WAIT = 10.0  # bound on a log line a server writes after the fact
 
 
 def pytest_runtest_setup(item):
@@ -68,6 +72,15 @@ class ServersForOneTest(object):
 
     def output(self):
         return "".join(server.output(since) for server, since in self.used)
+
+    def logged(self, text):
+        """The output once it has *text*: a session's access-log line is
+        written when the server has ended it, which may be a moment after
+        the client saw the end (a bounded wait, then the output as it is)."""
+        deadline = time.time() + LOG_WAIT
+        while text not in self.output() and time.time() < deadline:
+            time.sleep(0.05)
+        return self.output()
 
 
 @pytest.fixture

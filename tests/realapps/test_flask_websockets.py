@@ -17,7 +17,6 @@ import os
 import socket
 import ssl
 import sys
-import time
 
 import pytest
 
@@ -66,16 +65,6 @@ def moved_example(tmpdir_factory):
     return Folder(str(folder), "moved_echo:app")
 
 
-def logged(serve, text):
-    """The servers' output once it has *text*: a session's access-log line
-    is written when the server has ended it, which may be a moment after
-    the client saw the end (a bounded wait, then the output as it is)."""
-    deadline = time.time() + WAIT
-    while text not in serve.output() and time.time() < deadline:
-        time.sleep(0.05)
-    return serve.output()
-
-
 def serving(server, folder):
     """*server*, once it answers: curl waits up to 30 s for the app to
     load (seconds, on a busy machine), longer than WebSocket clients do."""
@@ -115,7 +104,7 @@ def test_the_flask_sock_example_runs_unchanged_over_http1(serve, host, tmpdir):
             ws.send(u"from websockets")
             assert ws.recv(timeout=WAIT) == u"from websockets"
         assert ws.close_code == 1000
-    output = logged(serve, '"GET /echo HTTP/1.1" 101 ')
+    output = serve.logged('"GET /echo HTTP/1.1" 101 ')
     assert '"GET /echo HTTP/1.1" 101 ' in output, output
     assert "Traceback" not in output
 
@@ -129,7 +118,7 @@ def test_the_flask_sock_example_runs_unchanged_over_tls_http1(serve):
     ws.send(u"over TLS")
     assert ws.recv() == u"over TLS"
     ws.close()
-    assert '"GET /echo HTTP/1.1" 101 ' in logged(serve, '" 101 ')
+    assert '"GET /echo HTTP/1.1" 101 ' in serve.logged('" 101 ')
 
 
 @pytest.mark.parametrize("host", HOSTS)
@@ -146,7 +135,7 @@ def test_with_its_import_changed_it_runs_over_http1_and_http2(
     assert ws.receive() == u"over h2c"
     assert ws.close().code == 1000
     h2.close()
-    output = logged(serve, '"GET /echo HTTP/2" 200 ')
+    output = serve.logged('"GET /echo HTTP/2" 200 ')
     assert '"GET /echo HTTP/1.1" 101 ' in output
     assert '"GET /echo HTTP/2" 200 ' in output, output
     assert "Traceback" not in output
@@ -192,7 +181,7 @@ def test_with_its_import_changed_chromium_echoes_over_http2(
         protocols = set(r["protocol"] for r in tab.responses())
     assert result["result"].get("value") == "from chromium", result
     assert protocols == set(["h2"])
-    output = logged(serve, '"GET /echo HTTP/2" 200 ')
+    output = serve.logged('"GET /echo HTTP/2" 200 ')
     assert '"GET /echo HTTP/2" 200 ' in output, output
 
 
@@ -220,7 +209,7 @@ def test_a_flask_socketio_app_exchanges_events(serve, host, tmpdir):
         assert got.get(timeout=WAIT) == {"got": {"data": "hello"}}
     finally:
         client.disconnect()
-    output = logged(serve, '" 101 ')
+    output = serve.logged('" 101 ')
     assert [line for line in output.splitlines() if "GET /socket.io/?" in line
             and "transport=websocket" in line and '" 101 ' in line], output
     assert "Traceback" not in output

@@ -121,7 +121,7 @@ def test_the_docs_nginx_in_front_of_wsgi_ng_serve(example, serve, tmpdir):
     assert room.status == 200 and "Live messages" in room.text
     assert [head.status for head in visit.heads][-2:] == [103, 200]
     assert hello == {"hello": example.username}
-    log = serve.output()
     # nginx spoke HTTP/1.1 upstream and upgraded the connection
+    log = serve.logged('"GET /chat/socket HTTP/1.1" 101')
     assert '"GET /chat/socket HTTP/1.1" 101' in log, log
     assert "Traceback" not in log and "[emerg]" not in printed, printed
