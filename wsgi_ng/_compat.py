@@ -220,7 +220,8 @@ if PY2:
             return self._lock.__exit__(*exc_info)
 
         def wait(self, timeout=None, _read=os.read, _error=select.error,
-                 _eintr=errno.EINTR, _idle=_idle_waiters, _new=_Waiter):
+                 _eintr=errno.EINTR, _idle=_idle_waiters, _new=_Waiter,
+                 _keep=_IDLE_WAITERS, _len=len):
             try:
                 waiter = _idle.pop()
             except IndexError:
@@ -244,7 +245,7 @@ if PY2:
                 _read(waiter.read_fd, 1)
             else:  # the time ran out
                 self._pending.remove(waiter)
-            if len(_idle) < _IDLE_WAITERS:
+            if _len(_idle) < _keep:
                 _idle.append(waiter)
             else:
                 waiter.close()

@@ -119,11 +119,11 @@ def test_an_app_hogging_the_cpu_does_not_hold_up_the_others(pool):
 
 
 def test_a_pool_never_shut_down_lets_the_process_exit_quietly():
-    """Python 2.7 tears modules down while daemon threads run: a watcher
-    waking then raised "'NoneType' object is not callable" to stderr, and
-    a pool thread ending then crashed or hung the interpreter (1 exit in 6
-    or so, hence 20 of them: ``_compat``'s waiter pipes were closed by a
-    ``__del__``)."""
+    """Python 2.7 tears modules down while daemon threads run: a watcher or
+    an idle thread waking then raised "'NoneType' object is not callable"
+    to stderr, and a pool thread ending crashed or hung the interpreter
+    (``_compat``'s waiter pipes were closed by a ``__del__``) -- each 1 exit
+    in 6 to 20, hence 20 of them."""
     program = (
         "from wsgi_ng.server.pool import ThreadPool\n"
         "pools = [ThreadPool(4, 'p%d' % n) for n in range(2)]\n"

@@ -85,10 +85,12 @@ class ThreadPool(object):
         self._watching = False  # the watcher is timing a queue
         self._closed = False
         self._local = threading.local()
+        self._all_threads = weakref.WeakSet()  # for the join at exit
         self.waiting = _Waiting(self)
         self._watcher = threading.Thread(target=self._watch_queue,
                                          name="%s-watcher" % name)
         self._watcher.daemon = True
+        self._all_threads.add(self._watcher)
         self._watcher.start()
         _POOLS.add(self)
 
@@ -145,6 +147,7 @@ class ThreadPool(object):
         thread = threading.Thread(target=self._run,
                                   name="%s-%d" % (self.name, self._spawned))
         thread.daemon = True  # a stuck app must not keep the process alive
+        self._all_threads.add(thread)
         thread.start()
         return True
 
@@ -197,6 +200,7 @@ class ThreadPool(object):
                                           args=(task,),
                                           name="%s-reserve" % self.name)
                 thread.daemon = True
+                self._all_threads.add(thread)
                 thread.start()
                 return
 
@@ -327,19 +331,23 @@ _POOLS = weakref.WeakSet()
 
 
 @atexit.register
-def _stop_watchers():
-    """At exit, end the watcher of every pool that was never shut down.
-    Python 2 tears its modules down (their globals become None) while
-    daemon threads still run, and a watcher waking then died with "'NoneType'
-    object is not callable"; this ends it first."""
+def _stop_threads(seconds=1.0):
+    """At exit, end the threads of every pool that was never shut down and
+    wait for them, *seconds* in all (a stuck app's thread is left).  Python
+    2 tears its modules down while daemon threads still run: a watcher, or
+    an idle thread told to end here, still waking then died with "'NoneType'
+    object is not callable" (a CI run of the 20-pool test)."""
     pools = list(_POOLS)
     for pool in pools:
         with pool._work:
             pool._closed = True
             pool._watch.notify()
             pool._work.notify_all()  # idle threads end too
+    deadline = monotonic() + seconds
     for pool in pools:
-        pool._watcher.join(1.0)
+        for thread in list(pool._all_threads):
+            if thread is not threading.current_thread():
+                thread.join(max(0, deadline - monotonic()))
 
 
 class _Waiting(object):
