@@ -7,7 +7,7 @@ because the traceback is all the app author will see.
 """
 import re
 
-from wsgi_ng._compat import PY2, is_native, reraise
+from wsgi_ng._compat import PY2, reraise
 from wsgi_ng.errors import BodyError, HeaderError, StateError
 
 # RFC 9110 section 5.6.2 token characters.
@@ -32,7 +32,7 @@ CONNECTION_SPECIFIC = frozenset([
 
 def check_status(status):
     """Validate a WSGI status line such as ``"200 OK"``; return the code."""
-    if not is_native(status):
+    if type(status) is not str:  # (is_native, without a call)
         raise HeaderError("status must be a native str, got %r" % (status,))
     if not _STATUS.match(status):
         raise HeaderError(
@@ -53,7 +53,7 @@ def clean_header(name, value):
     """Validate one header pair of native strings; return the value to send,
     without the whitespace around it (Django writes every ``Set-Cookie``
     value with a leading space)."""
-    if not (is_native(name) and is_native(value)):
+    if type(name) is not str or type(value) is not str:  # is_native
         raise HeaderError(
             "header name and value must be native str, got %r: %r"
             % (name, value))

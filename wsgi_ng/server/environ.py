@@ -12,7 +12,7 @@ import re
 import sys
 
 from wsgi_ng import keys
-from wsgi_ng._compat import path_to_environ, to_native
+from wsgi_ng._compat import bytes_to_native, path_to_environ
 from wsgi_ng.errors import BadRequest
 
 _NOT_HTTP_PREFIXED = {"CONTENT_TYPE", "CONTENT_LENGTH"}
@@ -77,7 +77,7 @@ _KEYS_KEPT = 1024
 
 
 def _environ_key(name):
-    key = to_native(name).upper().replace("-", "_")
+    key = bytes_to_native(name).upper().replace("-", "_")
     if key not in _NOT_HTTP_PREFIXED:
         key = "HTTP_" + key
     if len(_KEYS) < _KEYS_KEPT:
@@ -91,12 +91,12 @@ def request_environ(base, method, target, protocol, headers, peer, body):
     Raises ``BadRequest`` for a target or ``Host`` RFC 9112 rules out."""
     environ = dict(base)
     path, query, authority = split_target(method, target)
-    native_path = to_native(path)
-    environ["REQUEST_METHOD"] = to_native(method)
+    native_path = bytes_to_native(path)
+    environ["REQUEST_METHOD"] = bytes_to_native(method)
     environ["PATH_INFO"] = (path_to_environ(native_path) if "%" in native_path
                             else native_path)
-    environ["QUERY_STRING"] = to_native(query)
-    environ["RAW_URI"] = to_native(target)
+    environ["QUERY_STRING"] = bytes_to_native(query)
+    environ["RAW_URI"] = bytes_to_native(target)
     environ["SERVER_PROTOCOL"] = protocol
     environ["REMOTE_ADDR"] = peer[0] if peer else ""
     environ["REMOTE_PORT"] = str(peer[1]) if peer else ""
@@ -112,7 +112,7 @@ def request_environ(base, method, target, protocol, headers, peer, body):
         if name == b"host":
             hosts += 1
             check_host(value)
-        value = to_native(value)
+        value = bytes_to_native(value)
         if key in environ:
             value = environ[key] + ("; " if key == "HTTP_COOKIE" else ", ") + value
         environ[key] = value
@@ -120,5 +120,5 @@ def request_environ(base, method, target, protocol, headers, peer, body):
         raise BadRequest(400, "more than one Host field")
     if authority is not None:  # absolute-form: the target names the host
         check_host(authority)
-        environ["HTTP_HOST"] = to_native(authority)
+        environ["HTTP_HOST"] = bytes_to_native(authority)
     return environ

@@ -8,7 +8,8 @@ into a temporary file -- bounded by a limit.
 """
 import tempfile
 
-_CHUNK = 65536
+#: Bytes asked of ``wsgi.input`` per read.
+BLOCK_SIZE = 65536
 #: Largest request body a shim reads for an app, by default (32 MiB).
 DEFAULT_MAX_BODY_SIZE = 32 * 1024 * 1024
 #: Spooled bodies up to this size stay in memory (1 MiB).
@@ -77,14 +78,15 @@ class LimitedInput(object):
         return iter(self.readline, b"")
 
 
-def spool(stream, max_body_size, memory_size):
+def spool(stream, max_body_size, memory_size, first=None):
     """Read *stream* to EOF into a seekable file; return ``(file, length)``.
 
-    Returns ``(None, 0)`` for an empty body without creating a file (the
-    common case: a GET).  Raises ``BodyTooLarge`` as soon as more than
+    *first*: the body's first block, read by the caller already.  Returns
+    ``(None, 0)`` for an empty body without creating a file (the common
+    case: a GET).  Raises ``BodyTooLarge`` as soon as more than
     *max_body_size* bytes arrived, without reading the rest.
     """
-    block = stream.read(_CHUNK)
+    block = stream.read(BLOCK_SIZE) if first is None else first
     if not block:
         return None, 0
     spooled = tempfile.SpooledTemporaryFile(max_size=memory_size)
@@ -95,6 +97,6 @@ def spool(stream, max_body_size, memory_size):
             spooled.close()
             raise BodyTooLarge(max_body_size)
         spooled.write(block)
-        block = stream.read(_CHUNK)
+        block = stream.read(BLOCK_SIZE)
     spooled.seek(0)
     return spooled, length
