@@ -304,6 +304,20 @@ def test_pep3333_input_api_and_write_callable():
     assert b"one\n|two|\n|three\n|four\n" in data
 
 
+@pytest.mark.parametrize("framing", [b"", b"Content-Length: 0\r\n"])
+def test_a_bodyless_request_reads_an_empty_input_every_way(framing):
+    """No body by its framing: wsgi.input answers every read empty, and
+    the connection serves the next request."""
+    with running(application) as server:
+        data = exchange_once(server, b"POST /lines HTTP/1.1\r\nHost: x\r\n"
+                             + framing + b"\r\nGET /info HTTP/1.1\r\n"
+                             b"Host: x\r\nConnection: close\r\n\r\n")
+    first, _, second = data.partition(b"HTTP/1.1 200 OK\r\n")[2].partition(
+        b"HTTP/1.1 200 OK\r\n")
+    assert first.endswith(b"\r\n\r\n1\r\n|\r\n0\r\n\r\n")  # b"" twice
+    assert b'"path": "/info"' in second
+
+
 def test_exc_info_replaces_headers_not_yet_sent():
     with running(application) as server:
         data = exchange_once(server, b"GET /recovering HTTP/1.1\r\nHost: x\r\n"

@@ -1,5 +1,6 @@
 """from_wsgi: legacy Django and Flask apps contained in a wsgi-ng host."""
 import hashlib
+import io
 import logging
 import os
 import sys
@@ -109,6 +110,35 @@ def test_http2_drops_connection_specific_headers(flask_app):
     kept = Client(from_wsgi(flask_app), "1.1").get("/hop-by-hop")
     assert kept.header("Connection") == "keep-alive, X-Internal"
     assert kept.header("Keep-Alive") is None
+
+
+def test_fields_kept_on_http11_are_still_dropped_on_http2():
+    """The shim remembers field names no protocol has it drop; a field kept
+    on HTTP/1.1 but hop-by-hop on HTTP/2 is never among them."""
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain"),
+                                  ("Connection", "X-Trace"), ("X-Trace", "1")])
+        return [b"ok"]
+    shim = from_wsgi(app)
+    for _ in range(2):  # the second time, from what it remembered
+        kept = Client(shim, "1.1").get("/")
+        assert kept.header("Connection") == "X-Trace"
+        names = [name.lower() for name, _ in Client(shim, "2").get("/").headers]
+        assert "content-type" in names
+        assert "connection" not in names and "x-trace" not in names
+
+
+def test_a_blank_content_length_is_no_length():
+    """``CONTENT_LENGTH: ""`` says as little as none: the body is spooled."""
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [environ["CONTENT_LENGTH"].encode(), b":",
+                environ["wsgi.input"].read()]
+    environ = Client(app).environ("POST", "/", body=b"")
+    environ.update({"CONTENT_LENGTH": " ", keys.INPUT_TERMINATED: True,
+                    "wsgi.input": io.BytesIO(b"spooled")})
+    body = from_wsgi(app)(environ, lambda s, h, e=None: None)
+    assert b"".join(body) == b"7:spooled"
 
 
 def pre_chunked(blocks, use_write=False, extra_headers=()):
