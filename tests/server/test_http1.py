@@ -211,6 +211,25 @@ def test_body_over_the_limit_gets_413():
         sock.close()
 
 
+def test_a_contained_app_answers_the_servers_body_limit_itself(caplog):
+    """A body without a length over the server's limit, found by the shim's
+    very first read: the shim answers and logs it, as for any later read."""
+    with running(application, ng=False, max_body_size=1000) as server:
+        sock = connect(server)
+        client = h11.Connection(h11.CLIENT)
+        sock.sendall(client.send(h11.Request(method="POST", target="/upload", headers=[
+            ("Host", "x"), ("Transfer-Encoding", "chunked")])))
+        sock.sendall(client.send(h11.Data(data=b"x" * 3000)))
+        sock.sendall(client.send(h11.EndOfMessage()))
+        response = read_responses(sock, client, 1)[0]
+        sock.close()
+    assert response["response"].status_code == 413
+    assert response["body"] == b"request body too large\n"
+    assert [r.name for r in caplog.records
+            if "answered 413" in r.getMessage()] == [
+        "wsgi_ng.shims"]
+
+
 def curl(*args):
     process = subprocess.Popen(["curl", "-sS", "-m", str(int(WAIT))] + list(args),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

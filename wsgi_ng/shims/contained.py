@@ -92,7 +92,10 @@ class ContainedApp(object):
         # the session's bytes, which must not be read here
         elif call.session is None and \
                 environ.get(keys.INPUT_TERMINATED) is True:
-            first = environ["wsgi.input"].read(BLOCK_SIZE)
+            try:  # (a host may bound the body too, with the same error)
+                first = environ["wsgi.input"].read(BLOCK_SIZE)
+            except BodyTooLarge:
+                return call.too_large()
             if first:
                 refusal = call.spool(first)
                 if refusal is not None:
@@ -163,7 +166,7 @@ class _Call(object):
             return refuse(self.host_start_response, "400 Bad Request",
                           "invalid Content-Length\n")
         if length > self.shim.max_body_size:
-            return self._too_large()
+            return self.too_large()
         return None
 
     def spool(self, first):
@@ -175,7 +178,7 @@ class _Call(object):
                                          self.shim.max_body_size,
                                          self.shim.spool_memory, first)
         except BodyTooLarge:
-            return self._too_large()
+            return self.too_large()
         environ["wsgi.input"] = self.spooled
         environ["CONTENT_LENGTH"] = str(length)
         if keys.FEATURES in environ:  # the body was read whole
@@ -183,7 +186,8 @@ class _Call(object):
                 environ[keys.FEATURES]).difference([keys.FEATURE_FULL_DUPLEX])
         return None
 
-    def _too_large(self):
+    def too_large(self):
+        """The 413 answer, logged."""
         environ = self.environ
         log.warning("%s %s: request body over max_body_size=%d; answered 413",
                     environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"),
