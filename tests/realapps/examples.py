@@ -105,11 +105,26 @@ def start_adapted_project(folder):
 def write(path, text):
     with io.open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
+    forget_bytecode(path)
 
 
 def append(path, text):
     with io.open(path, "a", encoding="utf-8") as handle:
         handle.write(u"\n" + text)
+    forget_bytecode(path)
+
+
+def forget_bytecode(path):
+    """Remove what Python 2.7 compiled of the module at *path*: it trusts a
+    ``.pyc`` that records the source's time in whole seconds, and on a fast
+    machine ``startproject``, ``migrate`` and the change of ``settings.py``
+    fall in one second -- collectstatic then read the settings without
+    ``STATIC_ROOT`` (a CI run; 4 tries in 6 here).  Python 3 records the
+    size as well."""
+    try:
+        os.remove(path + "c")
+    except OSError:  # none (Python 3, or not imported yet)
+        pass
 
 
 def open_websocket(server, path, cookies, origin=None):
