@@ -311,7 +311,15 @@ class Server(object):
             ready, expired = self.poller.poll(timeout)
         for waiter in expired:
             self._run(waiter.on_expired)
-        tasks = [self._run(waiter.on_readable) for waiter in ready]
+        tasks = []
+        for waiter in ready:  # (_run's work inline: a call less per request)
+            try:
+                task = waiter.on_readable()
+            except Exception:
+                self._failed(waiter)
+                continue
+            if task is not None:
+                tasks.append(task)
         self._shed(self.request_pool.expire(self.config.max_queue_time,
                                             _sheddable))
         self.slow_calls.report()
@@ -331,12 +339,15 @@ class Server(object):
         try:
             return handle()
         except Exception:
-            waiter = handle.__self__
-            log.exception("error handling the connection from %s",
-                          getattr(waiter, "peer", ("?",))[0])
-            if waiter in self._connections:
-                self.close(waiter)
+            self._failed(handle.__self__)
             return None
+
+    def _failed(self, waiter):
+        """A waiter's handler raised (the traceback is being handled)."""
+        log.exception("error handling the connection from %s",
+                      getattr(waiter, "peer", ("?",))[0])
+        if waiter in self._connections:
+            self.close(waiter)
 
     # -- connections ------------------------------------------------------
     def admit(self, sock, peer):

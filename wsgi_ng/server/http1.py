@@ -52,6 +52,8 @@ class HTTP1Connection(object):
         self.server = server
         self.config = server.config
         self.sock = sock
+        #: The poller asks on every wait: the socket's own, no Python frame.
+        self.fileno = sock.fileno
         self.peer = peer
         self.base_environ = base_environ
         self.wire = server.wire_class(self.config)
@@ -264,9 +266,6 @@ class HTTP1Connection(object):
             self.sock.shutdown(socket.SHUT_RDWR)
         except socket.error:
             pass
-
-    def fileno(self):
-        return self.sock.fileno()
 
     # -- one request ----------------------------------------------------
     def handle(self, request):

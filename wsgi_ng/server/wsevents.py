@@ -62,15 +62,13 @@ class SessionWaiter(object):
         self.server = connection.server
         self.sock, self.raw, self.peer = connection.sock, connection.raw, \
             connection.peer
+        self.fileno = connection.fileno  # (the socket's own: see there)
         self.io = connection.io
         self._tls = not connection.io.kernel
         self.poller = self.server.poller
         self.session = connection.session
         self.channel = self.session._channel
         self._data = None  # read by the poller, for the next turn
-
-    def fileno(self):
-        return self.sock.fileno()
 
     def start(self):
         """The first turn: what was read already (left over from the
