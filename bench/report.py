@@ -5,7 +5,7 @@ and every server log that is not empty.
 """
 import faults
 import tools
-from workload import SUBJECT, median
+from workload import SERVED, SUBJECT, median
 
 #: Issue 11's speed targets: (workload, numerator, denominator, at least
 #: (True) or at most, threshold, what the issue says).
@@ -17,8 +17,10 @@ TARGETS = [
      "h2c >= 2x hypercorn (ASGI hello)"),
     ("ws", SUBJECT, "uvicorn", True, 1.0,
      "WebSocket echo >= 1.0x uvicorn's (blocking API)"),
-    ("wsmem", SUBJECT, "hypercorn-asgi", False, 1.0,
-     "idle WebSocket memory <= hypercorn's (blocking API here)"),
+    ("ws", SERVED, SUBJECT, True, 1.0,
+     "WebSocket echo: the event-driven API (serve()) above the blocking one"),
+    ("wsmem", SERVED, "hypercorn-asgi", False, 1.0,
+     "idle WebSocket memory <= hypercorn's (the event-driven API, serve())"),
 ]
 
 

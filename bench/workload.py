@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 #: The row every other row is compared with.
 SUBJECT = "wsgi-ng"
+#: The same server serving its WebSocket echo on the event-driven API.
+SERVED = SUBJECT + " serve()"
 
 
 @dataclass

@@ -14,7 +14,7 @@ import time
 import servers as srv
 import tools
 import wsclient
-from workload import Measurement, Workload
+from workload import SERVED, Measurement, Workload
 
 
 def measure_ws_echo(server, args):
@@ -134,7 +134,7 @@ def workloads(args):
              srv.hypercorn("asgi_app", mode="asgi"), srv.websockets_sync(),
              srv.granian("apps:asgi_app", "granian-asgi")]
     subject = srv.wsgi_ng("ws_echo", ng=args.ws_ng, name="wsgi-ng")
-    served = srv.wsgi_ng("ws_serve", ng=args.ws_ng, name="wsgi-ng serve()")
+    served = srv.wsgi_ng("ws_serve", ng=args.ws_ng, name=SERVED)
     return [
         Workload("ws", "WebSocket echo (%s)" % echo, "msg/s",
                  [subject, served] + peers, measure_ws_echo),
