@@ -323,8 +323,7 @@ class Server(object):
         self._shed(self.request_pool.expire(self.config.max_queue_time,
                                             _sheddable))
         self.slow_calls.report()
-        self.request_pool.submit_urgent(  # after them: the doc
-            self._poll, after=[task for task in tasks if task is not None])
+        self.request_pool.submit_urgent(self._poll, after=tasks)  # the doc
 
     def _shed(self, tasks):
         """Work that waited past ``max_queue_time`` for a thread gets a 503
