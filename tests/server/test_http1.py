@@ -201,13 +201,21 @@ def test_body_over_the_limit_gets_413():
                      b"Content-Length: 5000\r\n\r\n")
         assert sock.recv(65536).startswith(b"HTTP/1.1 413 ")
         sock.close()
-        sock = connect(server)
-        client = h11.Connection(h11.CLIENT)
-        sock.sendall(client.send(h11.Request(method="POST", target="/upload", headers=[
-            ("Host", "x"), ("Transfer-Encoding", "chunked")])))
-        sock.sendall(client.send(h11.Data(data=b"x" * 3000)))
-        sock.sendall(client.send(h11.EndOfMessage()))
-        assert read_responses(sock, client, 1)[0]["response"].status_code == 413
+        response = chunked_upload(server, b"x" * 3000)
+        assert response["response"].status_code == 413
+
+
+def chunked_upload(server, body):
+    """POST *body* chunked (no length) to /upload; the response."""
+    sock = connect(server)
+    client = h11.Connection(h11.CLIENT)
+    sock.sendall(client.send(h11.Request(method="POST", target="/upload", headers=[
+        ("Host", "x"), ("Transfer-Encoding", "chunked")])))
+    sock.sendall(client.send(h11.Data(data=body)))
+    sock.sendall(client.send(h11.EndOfMessage()))
+    try:
+        return read_responses(sock, client, 1)[0]
+    finally:
         sock.close()
 
 
@@ -215,14 +223,7 @@ def test_a_contained_app_answers_the_servers_body_limit_itself(caplog):
     """A body without a length over the server's limit, found by the shim's
     very first read: the shim answers and logs it, as for any later read."""
     with running(application, ng=False, max_body_size=1000) as server:
-        sock = connect(server)
-        client = h11.Connection(h11.CLIENT)
-        sock.sendall(client.send(h11.Request(method="POST", target="/upload", headers=[
-            ("Host", "x"), ("Transfer-Encoding", "chunked")])))
-        sock.sendall(client.send(h11.Data(data=b"x" * 3000)))
-        sock.sendall(client.send(h11.EndOfMessage()))
-        response = read_responses(sock, client, 1)[0]
-        sock.close()
+        response = chunked_upload(server, b"x" * 3000)
     assert response["response"].status_code == 413
     assert response["body"] == b"request body too large\n"
     assert [r.name for r in caplog.records
