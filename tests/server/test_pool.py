@@ -132,3 +132,32 @@ def test_a_pool_never_shut_down_lets_the_process_exit_quietly():
     for _ in range(20):
         code, output = run_bounded([sys.executable, "-c", program], 20)
         assert code == 0 and output == "", (code, output)
+
+
+def test_the_reserve_thread_carries_the_loop_while_every_thread_hangs():
+    """Every thread hung at the cap: an urgent task that queues the next
+    (the server's event loop) runs turn after turn on one reserve thread,
+    instead of a new reserve, started by the watcher, for each turn."""
+    pool = ThreadPool(1, "test-pool")
+    release, done = threading.Event(), threading.Event()
+    hung = threading.Event()
+    turns = []
+
+    def hang():
+        hung.set()
+        release.wait(WAIT)
+
+    def turn():
+        turns.append(threading.current_thread())
+        if len(turns) < 10:
+            pool.submit_urgent(turn)
+        else:
+            done.set()
+    try:
+        assert pool.submit(hang) and hung.wait(WAIT)
+        assert pool.submit_urgent(turn)
+        assert done.wait(WAIT)
+        assert len(set(turns)) == 1 and turns[0].name == "test-pool-reserve"
+    finally:
+        release.set()
+        assert pool.shutdown(WAIT)

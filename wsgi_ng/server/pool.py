@@ -28,7 +28,9 @@ Idle threads retire after ``idle_timeout``.
 Two duties keep a saturated pool answering.  A task submitted as
 *urgent* (the server's event loop) that cannot get a thread because every
 thread is busy at the cap -- hung apps -- runs on one *reserve* thread
-beyond the cap, so the server keeps accepting, reading and refusing.  And
+beyond the cap, which goes on with the urgent tasks queued after it while
+the pool stays saturated, so the server keeps accepting, reading and
+refusing at its own pace.  And
 ``expire(age)`` takes out the tasks that waited longer than *age*, which
 the server answers with a 503 instead of letting them wait without end.
 """
@@ -192,26 +194,43 @@ class ThreadPool(object):
     def _start_reserve(self):
         """Run the first urgent task queued on the reserve thread (the lock
         is held)."""
+        task = self._take_urgent()
+        if task is None:
+            return
+        self._reserve = True
+        thread = threading.Thread(target=self._run_reserve, args=(task,),
+                                  name="%s-reserve" % self.name)
+        thread.daemon = True
+        self._all_threads.add(thread)
+        thread.start()
+
+    def _take_urgent(self):
+        """Take the first urgent task out of the queue, or None (the lock
+        is held)."""
         for task in self._tasks:
             if task[2]:
                 self._tasks.remove(task)
-                self._reserve = True
-                thread = threading.Thread(target=self._run_reserve,
-                                          args=(task,),
-                                          name="%s-reserve" % self.name)
-                thread.daemon = True
-                self._all_threads.add(thread)
-                thread.start()
-                return
+                return task
+        return None
 
     def _run_reserve(self, task):
-        try:
-            task[0](*task[1])
-        except Exception:
-            log.exception("unhandled error in %s reserve thread", self.name)
-        finally:
+        """Run urgent tasks while every thread stays busy at the cap: the
+        event loop queues its next turn as each ends, and a reserve that
+        ended with the turn left the next to wait for the watcher's stall
+        (2-10 ms a turn, while all apps hang)."""
+        while task is not None:
+            try:
+                task[0](*task[1])
+            except Exception:
+                log.exception("unhandled error in %s reserve thread",
+                              self.name)
+            task = None  # (its objects go before the next, as in _run)
             with self._work:
-                self._reserve = False
+                if self._threads >= self.max_threads and not self._idle \
+                        and not self._closed:
+                    task = self._take_urgent()
+                if task is None:
+                    self._reserve = False
 
     def oldest_wait(self):
         """Seconds the oldest queued task has waited, or None."""
