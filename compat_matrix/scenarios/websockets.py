@@ -9,8 +9,10 @@ extended CONNECT framed by wsproto.  A host that offers no WebSocket shows
 as ``unavailable`` with the app's fallback as evidence.
 """
 import base64
+import errno
 import hashlib
 import os
+import socket
 import sys
 
 from wsproto.connection import Connection, ConnectionState, ConnectionType
@@ -205,13 +207,20 @@ def raw_handshake(target, path):
 def read_to_eof(sock, conn):
     """Events until the server closes the TCP connection, answering its
     close frame at once as a client must; and the bytes after the server's
-    close frame."""
+    close frame.  Once that frame came, a reset ends the reading as the
+    close would: the server closed without waiting for the answer (granian
+    does at times, under load), and the session's close code is known."""
     events, after_close = [], b""
     while True:
-        data = sock.recv(65536)
+        try:
+            data = sock.recv(65536)
+        except socket.error as error:
+            if _closed(events) and error.errno in _RESET:
+                return events, after_close
+            raise
         if not data:
             return events, after_close
-        if any(isinstance(e, CloseConnection) for e in events):
+        if _closed(events):
             after_close += data
             continue
         conn.receive_data(data)
@@ -219,7 +228,20 @@ def read_to_eof(sock, conn):
             events.append(event)
             if isinstance(event, CloseConnection) and \
                     conn.state is ConnectionState.REMOTE_CLOSING:
-                sock.sendall(bytes(conn.send(event.response())))
+                try:
+                    sock.sendall(bytes(conn.send(event.response())))
+                except socket.error as error:
+                    if error.errno not in _RESET:
+                        raise
+                    return events, after_close
+
+
+#: How a peer that closed first answers a send or a read.
+_RESET = (errno.EPIPE, errno.ECONNRESET)
+
+
+def _closed(events):
+    return any(isinstance(e, CloseConnection) for e in events)
 
 
 def close_h2(target, initiator, code):
