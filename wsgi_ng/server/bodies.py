@@ -16,11 +16,6 @@ class RequestBody(object):
     def _next_chunk(self):
         raise NotImplementedError
 
-    def end(self):
-        """The body is over before it began (the protocol says it has
-        none): reads answer ``b""`` at once."""
-        self._eof = True
-
     def _pull(self):
         """Append one chunk to the buffer; False at the end of the body."""
         if self._eof:

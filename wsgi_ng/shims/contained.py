@@ -79,9 +79,9 @@ class ContainedApp(object):
         """One request.  Every Python call here is one per request, and
         each costs about 0.3 us in a server's request cycle: the common
         case (a GET, a response whose fields the host need not drop)
-        makes three -- ``_Call()``, one read of ``wsgi.input`` and the
-        app's ``start_response`` -- and the rest waits for the requests
-        that need it."""
+        makes ``_Call()``, the app's ``start_response`` and one read of
+        ``wsgi.input`` (a C call on the reference server), and the rest
+        waits for the requests that need it."""
         call = _Call(self, environ, start_response)
         if environ.get("CONTENT_LENGTH", "").strip():  # (none: every GET)
             refusal = call.check_length()
