@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from wsgi_ng._compat import monotonic as poller_clock
 from wsgi_ng.server.poller import Poller
 
 WAIT = 10.0
@@ -71,6 +72,65 @@ def test_a_waiter_forgotten_while_it_registers_leaves_one_registration():
         assert len(ready) == 1
     finally:
         go_on.set()
+        poller.close()
+        server_sock.close()
+        client_sock.close()
+
+
+class Entered(object):
+    """The real epoll, whose ``poll`` says when it begins."""
+
+    def __init__(self, epoll, entered):
+        self._epoll, self._entered = epoll, entered
+
+    def poll(self, timeout):
+        self._entered.set()
+        return self._epoll.poll(timeout)
+
+    def __getattr__(self, name):
+        return getattr(self._epoll, name)
+
+
+@pytest.mark.skipif(not hasattr(select, "epoll"), reason="epoll is Linux's")
+def test_a_deadline_earlier_than_a_poll_in_progress_wakes_it():
+    """The poll computes its end and publishes it under one turn of the
+    lock, and clears it unlocked: a waiter registered during the poll with
+    an earlier deadline must wake it, and be expired."""
+    poller = Poller()
+    server_sock, client_sock = socket.socketpair()
+    waiter = Waiter(server_sock)
+    entered, woken = threading.Event(), []
+    poller._poll._epoll = Entered(poller._poll._epoll, entered)
+    wake = poller.wake
+    poller.wake = lambda: (woken.append(True), wake())
+    polled = []
+    thread = threading.Thread(target=lambda: polled.append(poller.poll(WAIT)))
+    try:
+        thread.start()
+        assert entered.wait(WAIT)
+        poller.wait(waiter, deadline=0.0)  # long past: it expires at once
+        thread.join(WAIT)
+        assert woken and polled
+        # expired by the woken poll or, at the latest, by the next one
+        assert list(polled[0][1]) + list(poller.poll(0)[1]) == [waiter]
+    finally:
+        poller.close()
+        server_sock.close()
+        client_sock.close()
+
+
+def test_a_deadline_to_come_keeps_its_waiter_waiting():
+    """A poll that ends before the earliest deadline expires nothing (it
+    skips the deadlines then); the waiter is still the poller's."""
+    poller = Poller()
+    server_sock, client_sock = socket.socketpair()
+    waiter = Waiter(server_sock)
+    try:
+        poller.wait(waiter, deadline=poller_clock() + 3600)
+        ready, expired = poller.poll(0)
+        assert not ready and not list(expired)
+        assert poller.forget(waiter)
+    finally:
         poller.close()
         server_sock.close()
         client_sock.close()

@@ -57,8 +57,9 @@ class Poller(object):
             if deadline is not None:
                 heapq.heappush(self._deadlines,
                                (deadline, next(self._seq), fd, waiter))
-            early = deadline is not None and self._blocked_until is not None \
-                and deadline < self._blocked_until
+            blocked = self._blocked_until  # (poll() clears it unlocked)
+            early = deadline is not None and blocked is not None \
+                and deadline < blocked
             self._poll.register(fd)
         if early or self._poll.needs_wake:
             self.wake()
@@ -84,34 +85,36 @@ class Poller(object):
         except OSError:  # the pipe is full: it will wake anyway
             pass
 
-    def next_deadline(self):
-        """The earliest deadline of a waiter still waiting, or None."""
-        with self._lock:
-            while self._deadlines:
-                deadline, _, fd, waiter = self._deadlines[0]
-                known = self._waiting.get(fd)
-                if known is not None and known[0] is waiter and \
-                        known[1] == deadline:
-                    return deadline
-                heapq.heappop(self._deadlines)  # stale: served or forgotten
+    def _next_deadline(self):
+        """The earliest deadline of a waiter still waiting, or None (the
+        lock is held)."""
+        while self._deadlines:
+            deadline, _, fd, waiter = self._deadlines[0]
+            known = self._waiting.get(fd)
+            if known is not None and known[0] is waiter and \
+                    known[1] == deadline:
+                return deadline
+            heapq.heappop(self._deadlines)  # stale: served or forgotten
         return None
 
     def poll(self, timeout):
         """Wait at most *timeout* seconds (None: until something happens);
         returns ``(ready, expired)``: waiters whose socket is readable and
         waiters whose deadline passed, all taken out."""
-        deadline = self.next_deadline()
-        now = monotonic()
         wait = _MAX_WAIT if timeout is None else min(timeout, _MAX_WAIT)
-        if deadline is not None:
-            wait = max(0.0, min(wait, deadline - now))
+        # the deadline and the poll's end under one turn of the lock: a
+        # wait() with an earlier deadline either came before (and is
+        # counted here) or sees the end and wakes this poll
         with self._lock:
+            deadline = self._next_deadline()
+            now = monotonic()
+            if deadline is not None:
+                wait = max(0.0, min(wait, deadline - now))
             self._blocked_until = now + wait
         try:
             fds = self._poll.poll(wait)
         finally:
-            with self._lock:
-                self._blocked_until = None
+            self._blocked_until = None  # (seen late, it wakes a poll less)
         ready = []
         for fd in fds:
             if fd == self._wake_r:
@@ -123,6 +126,10 @@ class Poller(object):
             waiter = self._take(fd, armed=False)
             if waiter is not None:
                 ready.append(waiter)
+        # (a deadline set during the poll and passed already is the next
+        # turn's: that poll returns at once)
+        if deadline is None or deadline > monotonic():
+            return ready, ()
         return ready, self._expired()
 
     def _take(self, fd, armed):
@@ -140,10 +147,10 @@ class Poller(object):
     def _expired(self):
         now, expired = monotonic(), []
         while True:
-            deadline = self.next_deadline()
-            if deadline is None or deadline > now:
-                return expired
             with self._lock:
+                deadline = self._next_deadline()
+                if deadline is None or deadline > now:
+                    return expired
                 _, _, fd, waiter = heapq.heappop(self._deadlines)
             if self._take(fd, armed=True) is waiter:
                 expired.append(waiter)

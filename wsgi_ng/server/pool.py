@@ -244,9 +244,12 @@ class ThreadPool(object):
         """Take out the tasks queued longer than *age* seconds for which
         ``expirable(fn)`` is true; returns them as ``(fn, args)``."""
         taken, now = [], monotonic()
+        waited = self.oldest_wait()  # (unlocked: the common case is
+        if waited is None or waited <= age:  # that nothing waited so long)
+            return taken
         with self._work:
             if not self._tasks or now - self._tasks[0][3] <= age:
-                return taken  # the common case: nothing waited that long
+                return taken
             kept = collections.deque()
             while self._tasks and now - self._tasks[0][3] > age:
                 task = self._tasks.popleft()
