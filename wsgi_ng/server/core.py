@@ -312,9 +312,9 @@ class Server(object):
         """One turn of the loop (see the module's doc)."""
         if not self._looping:
             return
-        waited = self.request_pool.oldest_wait()  # queued work expires in
-        timeout = None if waited is None else max(  # max_queue_time
-            0.0, self.config.max_queue_time - _SHED_AHEAD - waited)
+        shed_at = self.config.max_queue_time - _SHED_AHEAD  # queued work's
+        waited = self.request_pool.oldest_wait()  # wait ends by then
+        timeout = None if waited is None else max(0.0, shed_at - waited)
         with self.request_pool.waiting:  # another thread may take work
             ready, expired = self.poller.poll(timeout)
         for waiter in expired:
@@ -328,8 +328,7 @@ class Server(object):
                 continue
             if task is not None:
                 tasks.append(task)
-        self._shed(self.request_pool.expire(
-            self.config.max_queue_time - _SHED_AHEAD, _sheddable))
+        self._shed(self.request_pool.expire(shed_at, _sheddable))
         self.slow_calls.report()
         self.request_pool.submit_urgent(self._poll, after=tasks)  # the doc
 

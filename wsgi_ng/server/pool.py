@@ -243,10 +243,10 @@ class ThreadPool(object):
     def expire(self, age, expirable):
         """Take out the tasks queued longer than *age* seconds for which
         ``expirable(fn)`` is true; returns them as ``(fn, args)``."""
-        taken, now = [], monotonic()
         waited = self.oldest_wait()  # (unlocked: the common case is
         if waited is None or waited <= age:  # that nothing waited so long)
-            return taken
+            return []
+        taken, now = [], monotonic()
         with self._work:
             if not self._tasks or now - self._tasks[0][3] <= age:
                 return taken
