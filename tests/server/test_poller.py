@@ -1,6 +1,9 @@
 """The poller's map of waiters and its epoll (or poll) set change together:
 a thread that forgets a waiter another thread is still registering must
-not leave the socket registered twice."""
+not leave the socket registered twice.  On epoll a socket stays in the set
+while it is handled, so waiting again costs no system call, and nothing
+that arrives meanwhile is lost."""
+import os
 import select
 import socket
 import threading
@@ -133,4 +136,109 @@ def test_a_deadline_to_come_keeps_its_waiter_waiting():
     finally:
         poller.close()
         server_sock.close()
+        client_sock.close()
+
+
+class Counted(object):
+    """The real epoll, counting the calls that change its set."""
+
+    def __init__(self, epoll):
+        self._epoll = epoll
+        self.changes = []
+
+    def register(self, fd, flags):
+        self.changes.append("register")
+        self._epoll.register(fd, flags)
+
+    def modify(self, fd, flags):
+        self.changes.append("modify")
+        self._epoll.modify(fd, flags)
+
+    def unregister(self, fd):
+        self.changes.append("unregister")
+        self._epoll.unregister(fd)
+
+    def __getattr__(self, name):
+        return getattr(self._epoll, name)
+
+
+def _counted_poller():
+    poller = Poller()
+    counted = poller._poll._epoll = Counted(poller._poll._epoll)
+    return poller, counted
+
+
+needs_epoll = pytest.mark.skipif(not hasattr(select, "epoll"),
+                                 reason="epoll is Linux's")
+
+
+@needs_epoll
+def test_waiting_again_after_a_read_changes_nothing_in_the_set():
+    """A keep-alive request or a WebSocket message: read, answered, wait
+    again -- with no epoll_ctl after the first registration."""
+    poller, counted = _counted_poller()
+    server_sock, client_sock = socket.socketpair()
+    waiter = Waiter(server_sock)
+    try:
+        for message in (b"one", b"two", b"three"):
+            poller.wait(waiter)
+            client_sock.sendall(message)
+            ready, _ = poller.poll(WAIT)
+            assert ready == [waiter]
+            assert server_sock.recv(100) == message
+        assert counted.changes == ["register"]
+    finally:
+        poller.close()
+        server_sock.close()
+        client_sock.close()
+
+
+@needs_epoll
+def test_bytes_that_came_while_it_was_handled_are_reported_when_it_waits():
+    """Readable while nobody waits for it (its handler is busy): out of the
+    set, so polls do not spin on it -- and the bytes are reported once it
+    waits again, not lost."""
+    poller, counted = _counted_poller()
+    server_sock, client_sock = socket.socketpair()
+    fd = server_sock.fileno()
+    waiter = Waiter(server_sock)
+    try:
+        poller.wait(waiter)
+        client_sock.sendall(b"first")
+        assert poller.poll(WAIT)[0] == [waiter]
+        # handled, not read yet; more comes
+        client_sock.sendall(b"second")
+        assert poller.poll(0)[0] == []
+        assert counted.changes == ["register", "unregister"]
+        assert fd not in [each for each, _ in counted.poll(0)]
+        poller.wait(waiter)
+        assert poller.poll(WAIT)[0] == [waiter]
+        assert server_sock.recv(100) == b"firstsecond"
+    finally:
+        poller.close()
+        server_sock.close()
+        client_sock.close()
+
+
+@needs_epoll
+def test_a_socket_dropped_before_its_close_is_not_reported_through_a_copy():
+    """A child process that inherited the descriptor keeps the socket open
+    after the server closed it: dropped first, it is out of the set, and
+    its old number is not reported (it may be a new connection's now)."""
+    poller = Poller()
+    server_sock, client_sock = socket.socketpair()
+    fd = server_sock.fileno()
+    waiter = Waiter(server_sock)
+    copy = os.dup(fd)  # the child's
+    try:
+        poller.wait(waiter)
+        client_sock.sendall(b"x")
+        assert poller.poll(WAIT)[0] == [waiter]
+        poller.drop(fd)
+        server_sock.close()
+        client_sock.sendall(b"more")
+        assert fd not in [each for each, _ in poller._poll._epoll.poll(0)]
+    finally:
+        os.close(copy)
+        poller.close()
         client_sock.close()

@@ -2,6 +2,7 @@
 time limits (one system call per read or write), and they still hold."""
 import socket
 import struct
+import threading
 import time
 
 import pytest
@@ -60,3 +61,19 @@ def test_release_lifts_the_limits(pair):
         assert struct.unpack("ll", server.getsockopt(
             socket.SOL_SOCKET, option, struct.calcsize("ll"))) == (0, 0)
     assert server.gettimeout() is None
+
+
+def test_a_stale_readiness_does_not_wait_out_the_read_limit(pair):
+    """The poller may report a socket whose bytes another thread read
+    meanwhile: ``recv_ready`` answers None at once, even with a long read
+    limit left on the socket by a body read."""
+    server, client = pair
+    timed = TimedSocket(server, send_timeout=WAIT)
+    client.sendall(b"body")
+    assert timed.recv(3600) == b"body"  # the limit stays set
+    answers = []
+    reader = threading.Thread(target=lambda: answers.append(timed.recv_ready()))
+    reader.daemon = True
+    reader.start()
+    reader.join(WAIT)
+    assert answers == [None]

@@ -442,7 +442,12 @@ class Server(object):
                 self._lock.notify_all()  # a wake per close: 10,000 at once)
 
     def close_sockets(self, sock, raw):
-        """Close a connection's sockets (a TLS wrapper, then the socket)."""
+        """Close a connection's sockets (a TLS wrapper, then the socket),
+        out of the poller first (``Poller.drop``)."""
+        try:
+            self.poller.drop(sock.fileno())  # (a TLS wrapper's is its own)
+        except (socket.error, ValueError):
+            pass  # closed already
         for each in (sock, raw):
             try:
                 each.close()

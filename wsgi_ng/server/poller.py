@@ -8,8 +8,18 @@ linger -- and a deadline can come with each wait (``header_timeout``,
 ``keep_alive_timeout``).  A *waiter* is any object with ``fileno()``; when
 its socket turns readable (or its deadline passes) it is taken out and
 returned by ``poll()``, and whoever handles it registers it again to wait
-more (one-shot, as ``EPOLLONESHOT``: a socket is handled by one thread at a
-time).
+more: a socket is handled by one thread at a time.
+
+On epoll a socket stays in the epoll set, level-triggered, while it is
+handled, and waiting again costs no system call: a keep-alive request or a
+WebSocket message saves the re-arm a one-shot registration needs (an
+``epoll_ctl`` per request).  A socket that turns readable while nobody
+waits for it (its handler is still busy) is taken out of the set there and
+then, and put back by its next wait; level-triggered, the bytes that came
+meanwhile are reported by the next poll, so no wake-up is lost.  The server
+takes a socket out of the set before closing it (``drop``): a descriptor a
+child process inherited would otherwise keep firing for a number that is
+no longer ours.
 
 ``poll()`` runs on one thread at a time -- the server's poll task, which
 any pool thread may run -- while ``wait()`` may be called from any thread.
@@ -60,7 +70,7 @@ class Poller(object):
             blocked = self._blocked_until  # (poll() clears it unlocked)
             early = deadline is not None and blocked is not None \
                 and deadline < blocked
-            self._poll.register(fd)
+            self._poll.arm(fd, waiter)
         if early or self._poll.needs_wake:
             self.wake()
 
@@ -78,6 +88,11 @@ class Poller(object):
             del self._waiting[fd]
             self._poll.unregister(fd)
         return True
+
+    def drop(self, fd):
+        """*fd* is about to be closed: out of the poll set for good."""
+        with self._lock:
+            self._poll.unregister(fd)
 
     def wake(self):
         try:
@@ -136,7 +151,9 @@ class Poller(object):
         """Take *fd*'s waiter out; *armed*: it did not fire (a deadline)."""
         with self._lock:
             known = self._waiting.pop(fd, None)
-            if known is None:
+            if known is None:  # handled elsewhere: out until it waits again
+                if not armed:
+                    self._poll.unregister(fd)
                 return None
             if armed:
                 self._poll.unregister(fd)
@@ -167,37 +184,39 @@ class Poller(object):
 
 
 class _Epoll(object):
-    """``epoll`` with one-shot registrations: a socket that turned readable
-    stays out until re-armed (one system call), so no two threads handle
-    it."""
+    """``epoll`` with level-triggered registrations kept while their socket
+    is handled (see the module's doc): ``arm`` makes a system call only for
+    a socket out of the set or a new owner of its number."""
 
     needs_wake = False  # epoll sees a registration made during a wait
 
     def __init__(self):
         self._epoll = select.epoll()
-        self._known = set()  # fds the epoll object has (armed or fired)
+        self._owners = {}  # fd -> the waiter it is in the epoll set for
 
     def register_always(self, fd):
         self._epoll.register(fd, select.EPOLLIN)
 
-    def register(self, fd):
-        flags = select.EPOLLIN | select.EPOLLONESHOT
-        if fd in self._known:
-            try:
-                self._epoll.modify(fd, flags)  # re-arm
+    def arm(self, fd, owner):
+        known = self._owners.get(fd)
+        if known is owner:
+            return  # in the set still: what came meanwhile is reported
+        self._owners[fd] = owner
+        if known is not None:  # another waiter on this socket -- or on a
+            try:  # number closed and reused, no longer in the set
+                self._epoll.modify(fd, select.EPOLLIN)
                 return
-            except (IOError, OSError):  # closed meanwhile, the number reused
+            except (IOError, OSError):
                 pass
-        self._known.add(fd)
-        self._epoll.register(fd, flags)
+        self._epoll.register(fd, select.EPOLLIN)
 
     def fired(self, fd):
-        """*fd* turned readable: one-shot, it is disarmed already."""
+        """*fd*'s waiter was taken: its handler reads what is there."""
 
     def unregister(self, fd):
-        """Forget *fd* (it may be closed and its number reused)."""
-        if fd in self._known:
-            self._known.discard(fd)
+        """Take *fd* out of the set (it may be closed and its number
+        reused)."""
+        if self._owners.pop(fd, None) is not None:
             try:
                 self._epoll.unregister(fd)
             except (IOError, OSError, ValueError):  # closed already
@@ -224,10 +243,11 @@ class _Poll(object):
     def __init__(self):
         self._poll = select.poll()
 
-    def register(self, fd):
+    def register_always(self, fd):
         self._poll.register(fd, _READABLE)
 
-    register_always = register
+    def arm(self, fd, owner):
+        self._poll.register(fd, _READABLE)
 
     def fired(self, fd):
         self.unregister(fd)  # poll is level-triggered: one-shot by hand

@@ -22,6 +22,8 @@ from wsgi_ng._compat import monotonic, wait_readable
 
 RECV_SIZE = 65536
 _AGAIN = (errno.EAGAIN, errno.EWOULDBLOCK)
+#: A read that returns at once even on a socket with a time limit.
+_DONT_WAIT = getattr(socket, "MSG_DONTWAIT", 0)
 
 
 class ReadTimeout(Exception):
@@ -87,8 +89,8 @@ class TimedSocket(object):
         closed; None when nothing is there after all (TLS: only part of a
         record came)."""
         if self.kernel:
-            try:
-                return self.sock.recv(RECV_SIZE)
+            try:  # (not waiting even when the readiness was stale)
+                return self.sock.recv(RECV_SIZE, _DONT_WAIT)
             except socket.error as error:
                 return None if error.args[0] in _AGAIN else b""
         self.sock.setblocking(False)
