@@ -132,6 +132,14 @@ def sized_with_trailers(environ, start_response):
     RESULTS.append((early, send_trailers([("X-Late", "1")])))
 
 
+def listed_with_trailers(environ, start_response):
+    """A list body asking for trailers: its last block cannot end the
+    stream (over HTTP/2), the trailers do."""
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    environ[keys.SEND_TRAILERS]([("X-Trailer", "2")])
+    return [b"one ", b"two"]
+
+
 #: What ``/sized-trailers`` was told, in order.
 RESULTS = []
 
@@ -142,6 +150,7 @@ ROUTES = {"/ws": echo_ws, "/page": page, "/app.css": stylesheet,
           "/late-failure": late_failure, "/big": big,
           "/held": held, "/framework-ws": framework_echo,
           "/refuse": refusing, "/sized-trailers": sized_with_trailers,
+          "/listed-trailers": listed_with_trailers,
           "/served": served_echo}
 
 

@@ -107,10 +107,11 @@ class HTTP2Connection(object):
             if not hold:
                 self.flush()
 
-    def send_data(self, stream, data, hold=False):
+    def send_data(self, stream, data, hold=False, end_stream=False):
         """Send *data* as flow control allows, waiting for the client's
         window updates at most ``send_timeout`` seconds each time; with
-        *hold* the last frame waits for the next send."""
+        *hold* the last frame waits for the next send, with *end_stream*
+        it ends the stream."""
         view = memoryview(data)
         while len(view):
             with self.cond:
@@ -129,8 +130,9 @@ class HTTP2Connection(object):
                     self.flush()  # what is held must go before we wait
                     with self.server.request_pool.waiting:
                         self.cond.wait(remaining)
+                last = window >= len(view)
                 self.call(stream, "send_data", stream.id, view[:window].tobytes(),
-                          hold=hold and window >= len(view))
+                          end_stream=end_stream and last, hold=hold and last)
             view = view[window:]
 
     def reset(self, stream, code):
