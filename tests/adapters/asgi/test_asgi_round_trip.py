@@ -25,10 +25,17 @@ def bridged(monkeypatch):
     monkeypatch.setattr(http2, "application", app)
 
 
+#: Scenarios of how the server frames what a plain app returns, which the
+#: bridges change: ``from_asgi``'s body is an iterator, not a list, so its
+#: last block is not known to be the last until the iterator ends.
+NOT_BRIDGED = {"test_a_listed_body_ends_the_stream_with_its_last_block"}
+
+
 def scenarios(*modules):
     """Every scenario of the server's tests that needs no fixture."""
     return [test for module in modules for name, test in sorted(vars(module).items())
-            if name.startswith("test_") and not inspect.signature(test).parameters]
+            if name.startswith("test_") and name not in NOT_BRIDGED
+            and not inspect.signature(test).parameters]
 
 
 @pytest.mark.parametrize("scenario", scenarios(http1, http2),
