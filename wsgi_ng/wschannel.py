@@ -122,10 +122,14 @@ class FrameChannel(object):
             with self._proto_lock:
                 if self._framing.state not in allowed:
                     return False
-                data = frame if event is None else self._framing.send(event)
-                if isinstance(event, CloseConnection) and self.close_code is None:
-                    self.close_code = event.code
-                    self.close_reason = event.reason or ""
+                if event is None:  # a message, framed already: no
+                    data = frame  # isinstance (wsproto's events are ABCs)
+                else:
+                    data = self._framing.send(event)
+                    if isinstance(event, CloseConnection) and \
+                            self.close_code is None:
+                        self.close_code = event.code
+                        self.close_reason = event.reason or ""
             try:
                 self._stream.send(data)
             except ConnectionClosed:
