@@ -122,8 +122,10 @@ class FrameChannel(object):
             with self._proto_lock:
                 if self._framing.state not in allowed:
                     return False
-                if event is None:  # a message, framed already: no
-                    data = frame  # isinstance (wsproto's events are ABCs)
+                # a message comes framed already; only control frames are
+                # events (wsproto's are ABCs: isinstance is slow on them)
+                if event is None:
+                    data = frame
                 else:
                     data = self._framing.send(event)
                     if isinstance(event, CloseConnection) and \

@@ -42,6 +42,8 @@ def test_a_listed_body_ends_the_stream_with_its_last_block():
 
 
 def test_trailers_after_a_listed_body_and_a_head_response_end_the_stream():
+    """The last block waits for the end: with trailers it goes out before
+    them, and a HEAD response, which sends no block, still ends."""
     with running(application) as server:
         h2 = H2Client(connect(server), server.url)
         listed = h2.get("/listed-trailers")

@@ -266,14 +266,16 @@ class Stream(object):
 
     def end(self, trailers):
         last, self.last_block = self.last_block, None
-        if last is not None:
-            self.connection.send_data(self, last, hold=bool(trailers),
-                                      end_stream=not trailers)
+        connection = self.connection
         if trailers:
-            self.connection.call(self, "send_headers", self.id,
-                                 _lower(trailers), end_stream=True)
-        elif last is None:
-            self.connection.call(self, "end_stream", self.id)
+            if last is not None:
+                connection.send_data(self, last, hold=True)
+            connection.call(self, "send_headers", self.id, _lower(trailers),
+                            end_stream=True)
+        elif last is not None:
+            connection.send_data(self, last, end_stream=True)
+        else:
+            connection.call(self, "end_stream", self.id)
 
     def abort(self):
         self.connection.reset(self, h2.errors.ErrorCodes.INTERNAL_ERROR)
