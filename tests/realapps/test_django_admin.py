@@ -2,8 +2,11 @@
 superuser, served by ``wsgi-ng serve`` and by gunicorn with the worker
 class: its admin login (CSRF token, session cookie) works with curl over
 HTTP/1.1, h2c and TLS HTTP/2, and in headless Chromium."""
+import socket
+
 import pytest
 
+from h2client import H2Client
 from realapps import logins, ocr
 from realapps.chromium import Chromium
 from realapps.curl import PROTOCOLS, Curl
@@ -26,6 +29,20 @@ def test_admin_login_with_curl(django_project, serve, host, protocol, tmpdir):
     assert cookies["sessionid"].secure == PROTOCOLS[protocol].tls
     assert visit.malformed() == []
     assert "Traceback" not in serve.output()
+
+
+def test_the_login_page_ends_its_stream_with_its_body(django_project, serve):
+    """Django's response body is an iterable of its own, not a list: the
+    block that completes its Content-Length still carries END_STREAM, one
+    DATA frame for the page and not an empty one after it (h2c)."""
+    server = serve(django_project, "wsgi-ng")
+    h2 = H2Client(socket.create_connection(("127.0.0.1", server.port), 10),
+                  "127.0.0.1:%d" % server.port)
+    page = h2.get("/admin/login/")
+    h2.close()
+    assert page.status == 200 and b"csrfmiddlewaretoken" in page.body
+    assert page.header("content-length") == str(len(page.body))
+    assert len(page.data) == 1 and page.ended
 
 
 def test_admin_login_in_chromium(django_project, serve, tmpdir):

@@ -117,6 +117,7 @@ class Stream(object):
         self.input = _Input(connection, self)
         self.head = False
         self.last_block = None  # the final body block, waiting for end()
+        self.unsent = None  # of the response's Content-Length, if it has one
         self.session = None
         self.disconnected = Disconnected()  # reset, or the connection ended
         self.declares_body = dict(headers).get(b"content-length", b"0") != b"0"
@@ -248,17 +249,27 @@ class Stream(object):
         return True
 
     def start(self, status, headers):
+        fields = _lower(headers)
+        self.unsent = _content_length(fields)
         # held: the first body block (or the end) takes it along
         self.connection.call(self, "send_headers", self.id,
-                             [(":status", status[:3])] + _lower(headers),
-                             hold=True)
+                             [(":status", status[:3])] + fields, hold=True)
 
     def data(self, block, final):
-        """Send *block*; the *final* one waits for ``end`` so, without
+        """Send *block*; the last one waits for ``end`` so, without
         trailers, it carries END_STREAM itself: one DATA frame, where an
-        empty one after it cost h2 a tenth more per request."""
+        empty one after it cost h2 a tenth more per request.  The last is
+        the *final* one (a list's) or the one that completes the
+        Content-Length: Django's and Werkzeug's bodies are iterables of
+        their own, not lists."""
         if self.head:
             return
+        held, self.last_block = self.last_block, None
+        if held is not None:  # more than the Content-Length said: sent on
+            self.connection.send_data(self, held)
+        if self.unsent is not None:
+            self.unsent -= len(block)
+            final = final or self.unsent <= 0
         if final:
             self.last_block = block
         else:
@@ -334,3 +345,12 @@ class _SessionBytes(object):
 def _lower(headers):
     """HTTP/2 field names are lower case."""
     return [(name.lower(), value) for name, value in headers]
+
+
+def _content_length(fields):
+    """The response's ``content-length`` as an int (checked digits by
+    ``validate``), or None."""
+    for name, value in fields:
+        if name == "content-length":
+            return int(value)
+    return None

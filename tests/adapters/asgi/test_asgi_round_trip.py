@@ -26,8 +26,9 @@ def bridged(monkeypatch):
 
 
 #: Scenarios of how the server frames what a plain app returns, which the
-#: bridges change: ``from_asgi``'s body is an iterator, not a list, so its
-#: last block is not known to be the last until the iterator ends.
+#: bridges change: ``from_asgi``'s body is an iterator, not a list, so with
+#: no Content-Length (``/info``) its last block is not known to be the last
+#: until the iterator ends.
 NOT_BRIDGED = {"test_a_listed_body_ends_the_stream_with_its_last_block"}
 
 
