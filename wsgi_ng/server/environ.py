@@ -63,10 +63,18 @@ def split_target(method, target):
     raise BadRequest(400, "a request target must be a path starting with /")
 
 
+#: ``Host`` values found good: a server is reached by a few names.
+#: Bounded, since clients choose them; past the bound they are checked anew.
+_GOOD_HOSTS = set()
+_GOOD_HOSTS_KEPT = 1024
+
+
 def check_host(value):
     """Refuse a ``Host`` (or ``:authority``) that is not a host and port."""
     if not _HOST.match(value):
         raise BadRequest(400, "invalid Host field")
+    if len(_GOOD_HOSTS) < _GOOD_HOSTS_KEPT:
+        _GOOD_HOSTS.add(value)
 
 
 #: Field name (lower-case bytes) -> its environ key, for the names met so
@@ -111,7 +119,8 @@ def request_environ(base, method, target, protocol, headers, peer, body):
             key = _environ_key(name)
         if name == b"host":
             hosts += 1
-            check_host(value)
+            if value not in _GOOD_HOSTS:  # (a set's test: no call)
+                check_host(value)
         value = bytes_to_native(value)
         if key in environ:
             value = environ[key] + ("; " if key == "HTTP_COOKIE" else ", ") + value
