@@ -52,8 +52,9 @@ class _Failure(object):
         self.error = error
 
 
-class FastWire(object):
-    """The wire on httptools (see the module's doc)."""
+class FastWire(ResponseWriter):
+    """The wire on httptools (see the module's doc); it writes the
+    responses itself (``ResponseWriter``'s ``body`` and ``end``)."""
 
     name = "httptools"
 
@@ -66,7 +67,7 @@ class FastWire(object):
         self._events = collections.deque()
         self._eof = False
         self._their = _IDLE
-        self._response = None  # this cycle's ResponseWriter
+        self._responding = False  # this cycle's response began
         self._keep_alive = True
         self._expect_continue = False
         # what llhttp is doing, known from its callbacks
@@ -319,7 +320,7 @@ class FastWire(object):
     @property
     def can_respond(self):
         """True until a response head went out."""
-        return self._response is None
+        return not self._responding
 
     # -- the response -------------------------------------------------------
     def informational(self, status_code, reason, headers):
@@ -328,24 +329,17 @@ class FastWire(object):
 
     def response(self, status_code, reason, headers):
         self._expect_continue = False
-        self._response = writer = ResponseWriter(
-            self._request_method, self._request_version, self._keep_alive)
-        return writer.head(status_code, reason, headers)
-
-    def body(self, data):
-        return self._response.body(data)
-
-    def end(self, trailers):
-        return self._response.end(trailers)
+        self._responding = True
+        return self.head(status_code, reason, headers, self._request_method,
+                         self._request_version, self._keep_alive)
 
     def next_cycle(self):
         """Get ready for the next request on this connection; False when
         the connection must close instead (either side said close, or a
         message is unfinished)."""
-        response = self._response
-        if response is None or not response.done or self._their != _DONE \
-                or not response.keep_alive:
+        if not self._responding or not self.done or self._their != _DONE \
+                or not self.keep_alive:
             return False
         self._their = _IDLE
-        self._response = None
+        self._responding = False
         return True

@@ -28,21 +28,28 @@ def _head_bytes(status_code, reason, headers):
 
 
 class ResponseWriter(object):
-    """One final response to a request made with *method* (bytes) over
-    HTTP/*http_version* (``"1.0"`` or ``"1.1"``), on a connection the
-    request lets live on when *keep_alive*."""
+    """The final responses on one connection, one at a time: ``head``
+    begins one and decides how its body is framed, ``body`` and ``end``
+    frame what follows.  (The httptools wire is one, so a response's parts
+    are a call each, with no object per response.)"""
 
-    def __init__(self, method, http_version, keep_alive):
-        self.method = method
-        self.http_version = http_version
-        #: After the response: may the connection serve another request?
+    #: After the response: may the connection serve another request?
+    keep_alive = True
+    #: True once the response ended.
+    done = False
+    _framing = _NO_BODY
+    _left = 0  # bytes a Content-Length still expects
+
+    def head(self, status_code, reason, headers, method, http_version,
+             keep_alive):
+        """The bytes of the head of a response to a request made with
+        *method* (bytes) over HTTP/*http_version* (``"1.0"`` or
+        ``"1.1"``), on a connection the request lets live on when
+        *keep_alive*; it decides how the body is framed."""
         self.keep_alive = keep_alive
         self.done = False
         self._framing = _NO_BODY
-        self._left = 0  # bytes a Content-Length still expects
-
-    def head(self, status_code, reason, headers):
-        """The response head's bytes; decides how the body is framed."""
+        self._left = 0
         length = None
         chunked = False
         connection = []
@@ -62,22 +69,22 @@ class ResponseWriter(object):
         if "close" in connection:
             self.keep_alive = False
         status_has_body = status_code not in (204, 304) and not (
-            self.method == b"CONNECT" and 200 <= status_code < 300)
+            method == b"CONNECT" and 200 <= status_code < 300)
         if status_has_body and (chunked or length is None):
             fields = [f for f in fields if f[0].lower() != "content-length"]
-            if self.http_version == "1.1":
+            if http_version == "1.1":
                 fields.append(("Transfer-Encoding", "chunked"))
                 self._framing = _CHUNKED
             else:  # HTTP/1.0 knows no chunks: the close ends the body
                 self._framing = _UNTIL_CLOSE
-                if self.method != b"HEAD":
+                if method != b"HEAD":
                     self.keep_alive = False
         elif status_has_body:
             self._framing = _LENGTH
             self._left = int(length)
         elif chunked:  # no body here: the app's header goes out as it was
             fields.append(("Transfer-Encoding", "chunked"))
-        if self.method == b"HEAD":
+        if method == b"HEAD":
             self._framing = _NO_BODY  # the headers a GET gets; no body
         if not self.keep_alive:
             connection = [t for t in connection if t != "keep-alive"]

@@ -461,7 +461,6 @@ class _Responder(object):
         self.connection = connection
         self.head = head
         self.aborted = False
-        self.chunked = True
 
     def hint(self, headers):
         connection = self.connection
@@ -470,11 +469,6 @@ class _Responder(object):
         return True
 
     def start(self, status, headers):
-        self.chunked = True  # (a loop: a generator costs a call per field)
-        for name, _ in headers:
-            if name.lower() == "content-length":
-                self.chunked = False
-                break
         code, _, reason = status.partition(" ")
         connection = self.connection
         connection.send(connection.wire.response(int(code), reason, headers),
@@ -486,9 +480,10 @@ class _Responder(object):
             connection.send(connection.wire.body(block), hold=final)
 
     def end(self, trailers):
+        # (trailers come only in a body without Content-Length, which is
+        # chunked: RequestContext rules them out next to a length)
         connection = self.connection
-        connection.send(connection.wire.end(
-            trailers if self.chunked and not self.head else []))
+        connection.send(connection.wire.end([] if self.head else trailers))
 
     def abort(self):
         self.aborted = True
