@@ -72,7 +72,9 @@ class ThreadPool(object):
         self.idle_timeout = idle_timeout
         self.stall = stall
         self.patience = patience
-        lock = threading.Lock()
+        # (held as "with self._lock", not through a Condition: the lock's
+        # own context manager is C, a Condition's two Python calls a turn)
+        self._lock = lock = threading.Lock()
         self._work = Condition(lock)  # idle threads wait here
         self._watch = Condition(lock)  # the watcher waits here
         self._tasks = collections.deque()
@@ -109,7 +111,7 @@ class ThreadPool(object):
         return self._queue(fn, (), True, after)
 
     def _queue(self, fn, args, urgent, ahead=()):
-        with self._work:
+        with self._lock:
             if self._closed:
                 return False
             now = monotonic()
@@ -291,7 +293,7 @@ class ThreadPool(object):
         """A pool thread starts (+1) or ends (-1) a network wait."""
         if not getattr(self._local, "member", False):
             return
-        with self._work:
+        with self._lock:
             self._waiting += change
             if change > 0 and self._tasks:
                 self._top_up()  # the queue must not wait for the network
@@ -324,7 +326,7 @@ class ThreadPool(object):
     def _run(self):
         self._local.member = True
         while True:
-            with self._work:
+            with self._lock:
                 task = self._next_task()
             if task is None:
                 return
