@@ -73,21 +73,13 @@ class Exchange(object):
         self.status_code = None  # what went out, for the access log
         self.sent_bytes = 0
 
-    def run(self, slow_calls=None):
+    def run(self, slow_calls):
         """Run the app; returns the app's result when it accepted a
         WebSocket (the handler finishes the session), else None.  The call
-        is noted in *slow_calls*, if given, while it runs
-        (``slow.SlowCalls``) -- until it returns or becomes a session."""
-        if slow_calls is None:
-            return self._run()
-        slow_calls.begin(self.environ)
-        try:
-            return self._run()
-        finally:
-            slow_calls.end(self.environ)
-
-    def _run(self):
+        is noted in *slow_calls* (``slow.SlowCalls``) while it runs --
+        until it returns or becomes a session."""
         self.context.install(self.environ)
+        slow_calls.begin(self.environ)
         try:
             result = self.app(self.environ, self.start_response)
             session = self.context.websocket
@@ -129,6 +121,8 @@ class Exchange(object):
             log.exception("error in app for %s %s", self.environ["REQUEST_METHOD"],
                           self.environ["PATH_INFO"])
             self._fail("500 Internal Server Error", "internal server error")
+        finally:
+            slow_calls.end(self.environ)
         return None
 
     def _end_session(self, session, error):

@@ -99,6 +99,8 @@ class FastWire(ResponseWriter):
 
     def next_event(self):
         events = self._events
+        if not events and not self._buffer and not self._eof:
+            return NEED_DATA  # (between requests: no call to find that)
         try:
             while not events:
                 if not self._advance():
@@ -116,6 +118,10 @@ class FastWire(ResponseWriter):
             self._expect_continue = False  # it sends without waiting
         elif kind is Head:
             self._their = _BODY
+            if events and events[0] is END:  # bodyless: complete already
+                events.popleft()
+                self._their = _DONE
+                event.complete = True
         elif event is END:
             self._their = _DONE
         elif kind is _Failure:

@@ -275,13 +275,15 @@ class HTTP1Connection(object):
         fields = self.check_head(request, method, target, headers)
         upgrade = b"upgrade" in fields  # (most requests ask for none)
         if upgrade and self.wants_h2c(fields):
-            return self.upgrade_to_h2(method, target, headers)
+            return self.upgrade_to_h2(request)
         length = fields.get(b"content-length")
         if length is not None and int(length) > self.config.max_body_size:
             raise BadRequest(413, "request body over %d bytes"
                              % self.config.max_body_size)
         http_version = request.http_version
-        if (length is None or int(length) == 0) and \
+        if request.complete:
+            body = io.BytesIO()  # (see bodyless)
+        elif (length is None or int(length) == 0) and \
                 b"transfer-encoding" not in fields:
             body = self.bodyless()
         else:
@@ -396,9 +398,12 @@ class HTTP1Connection(object):
                 and fields.get(b"content-length", b"0") == b"0"
                 and b"transfer-encoding" not in fields)
 
-    def upgrade_to_h2(self, method, target, headers):
-        while self.next_event(self.config.header_timeout) is not END:
+    def upgrade_to_h2(self, request):
+        while not request.complete and \
+                self.next_event(self.config.header_timeout) is not END:
             pass
+        method, target, headers = request.method, request.target, \
+            request.headers
         self.send(self.wire.informational(101, _SWITCHING, [
             ("Connection", "Upgrade"), ("Upgrade", "h2c")]))
         return Upgrade(method, target, headers, self.wire.trailing)

@@ -43,15 +43,18 @@ CLOSED = _Marker("CLOSED")
 
 class Head(object):
     """A request head: *method* and *target* as bytes, *http_version* as
-    native ``"1.1"``, *headers* as ``(lower-case name, value)`` bytes."""
+    native ``"1.1"``, *headers* as ``(lower-case name, value)`` bytes.
+    ``complete``: the wire found the request bodyless and took its ``END``
+    already (so serving it is a trip through the wire less)."""
 
-    __slots__ = ("method", "target", "http_version", "headers")
+    __slots__ = ("method", "target", "http_version", "headers", "complete")
 
     def __init__(self, method, target, http_version, headers):
         self.method = method
         self.target = target
         self.http_version = http_version
         self.headers = headers
+        self.complete = False
 
 
 def wire_class(choice):
