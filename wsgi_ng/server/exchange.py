@@ -95,7 +95,8 @@ class Exchange(object):
                 last = len(result) - 1 if type(result) in (list, tuple) else -1
                 for index, block in enumerate(result):
                     self._send(block, final=index == last)
-                self._send_headers()
+                if not self.headers_sent:  # (no call when they went out)
+                    self._send_headers()
                 self.context.end_body()
                 self.responder.end(self.context.trailers)
             finally:
@@ -160,7 +161,8 @@ class Exchange(object):
         self._send(block)
 
     def _send(self, block, final=False):
-        check_body_block(block)
+        if type(block) is not bytes:
+            check_body_block(block)  # (raises, saying why)
         if block:
             self._send_headers()
             self.sent_bytes += len(block)

@@ -21,10 +21,13 @@ def informational(status_code, reason, headers):
 
 
 def _head_bytes(status_code, reason, headers):
-    lines = ["HTTP/1.1 %d %s\r\n" % (status_code, reason)]
-    lines.extend(["%s: %s\r\n" % field for field in headers])
-    lines.append("\r\n")
-    return "".join(lines).encode("latin-1")
+    # (map in C: a list comprehension is a Python call of its own)
+    return ("HTTP/1.1 %d %s\r\n%s\r\n" % (
+        status_code, reason, "".join(map(_FIELD_LINE.__mod__, headers)))
+    ).encode("latin-1")
+
+
+_FIELD_LINE = "%s: %s\r\n"
 
 
 class ResponseWriter(object):

@@ -180,6 +180,9 @@ class HTTP1Connection(object):
                 if not self.next_cycle() or self.server.stopping:
                     outcome = _CLOSE
                     break
+                if self._head_began is None:  # nothing came yet (the usual)
+                    self._wait_for_request()
+                    return
                 if self._take_in(None) is None:  # not here yet: it waits
                     return  # (or the connection closed)
                 request, self._request = self._request, None  # pipelined
