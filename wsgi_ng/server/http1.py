@@ -302,14 +302,11 @@ class HTTP1Connection(object):
                         % self.config.max_websockets, tallied=True)
             return _CLOSE
         if offer is not None:
-            session = self.session = WebSocket(
-                offer.subprotocols,
-                lambda sub, extra: self.accept_websocket(offer, environ, body,
-                                                         sub, extra),
-                {"http_version": http_version})
+            session = self.session = self.websocket(offer, environ, body,
+                                                     http_version)
         # trailers need chunked framing: HTTP/1.1 and a client asking for them
-        trailers = http_version == "1.1" and \
-            b"trailers" in fields.get(b"te", b"").lower()
+        trailers = http_version == "1.1" and b"te" in fields and \
+            fields[b"te"].lower().find(b"trailers") != -1  # (see head_end)
         context = RequestContext(
             early_hints=responder.hint if http_version == "1.1" else None,
             trailers=trailers, websocket=session, trailers_need_chunking=True)
@@ -376,6 +373,16 @@ class HTTP1Connection(object):
             raise BadRequest(400, "a bodyless request went on after its "
                              "head (%r)" % (event,))
         return io.BytesIO()
+
+    def websocket(self, offer, environ, body, http_version):
+        """The session object for a handshake the app may accept.  (Made
+        here, not in ``handle``: a closure there would make its variables
+        cells on every request.)"""
+        return WebSocket(
+            offer.subprotocols,
+            lambda sub, extra: self.accept_websocket(offer, environ, body,
+                                                     sub, extra),
+            {"http_version": http_version})
 
     def accept_websocket(self, offer, environ, body, subprotocol,
                          extra_headers):

@@ -237,9 +237,11 @@ class ThreadPool(object):
     def oldest_wait(self):
         """Seconds the oldest queued task has waited, or None."""
         tasks = self._tasks
+        if not tasks:  # (not an IndexError caught: the usual answer)
+            return None
         try:
             return monotonic() - tasks[0][3]
-        except IndexError:
+        except IndexError:  # taken meanwhile
             return None
 
     def expire(self, age, expirable):

@@ -213,11 +213,7 @@ class _Call(object):
         write = self.host_start_response(status, headers, exc_info)
         if self.dechunker is None:
             return write
-
-        def dechunking_write(block):
-            check_body_block(block)
-            return write(self.dechunker.feed(block))
-        return dechunking_write
+        return _dechunking(write, self.dechunker)
 
     def _answer_to_handshake(self, status, headers):
         """The app answered a WebSocket handshake, or answered 1xx: what
@@ -264,6 +260,15 @@ class _Call(object):
         dropped = dropped.union(named)
         return [(name, value) for name, value in headers
                 if name.lower() not in dropped]
+
+
+def _dechunking(write, dechunker):
+    """*write* for an app that chunks its body itself.  (A function of its
+    own: a closure in ``start_response`` would make cells on every call.)"""
+    def dechunking_write(block):
+        check_body_block(block)
+        return write(dechunker.feed(block))
+    return dechunking_write
 
 
 class _Body(WrappedBody):
