@@ -23,11 +23,12 @@ def informational(status_code, reason, headers):
 def _head_bytes(status_code, reason, headers):
     # (map in C: a list comprehension is a Python call of its own)
     return ("HTTP/1.1 %d %s\r\n%s\r\n" % (
-        status_code, reason, "".join(map(_FIELD_LINE.__mod__, headers)))
+        status_code, reason, "".join(map(_field_line, headers)))
     ).encode("latin-1")
 
 
-_FIELD_LINE = "%s: %s\r\n"
+#: ``(name, value)`` -> its line in a head.
+_field_line = "%s: %s\r\n".__mod__
 
 
 class ResponseWriter(object):
