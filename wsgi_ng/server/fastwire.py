@@ -4,13 +4,13 @@ reads requests; ``h1write`` writes responses.  Python 3 only.
 It answers like the h11 wire (``wire.H11Wire``) on every request of the
 golden corpus, which takes some care, as llhttp differs from h11 in places:
 
-* it is fed one request head at a time, found and checked by
-  ``headcheck.head_end`` (the same check h11's bytes get), and then the
-  body a ``Content-Length`` announces, so it never runs ahead into the next
-  pipelined request.  Only a chunked body is fed whole, and when the next
-  request follows it in the same read, llhttp reads that one's head on its
-  own (as strictly: bare LF, folding and control characters are refused
-  either way);
+* it is fed one request head at a time, found by ``headcheck.head_end``,
+  and then the body a ``Content-Length`` announces, so it never runs ahead
+  into the next pipelined request.  Only a chunked body is fed whole, and
+  when the next request follows it in the same read, llhttp reads that
+  one's head on its own.  llhttp refuses a bare LF, folding and control
+  characters itself, where h11 needs ``headcheck.HeadCheck`` for the first
+  two;
 * it knows a fixed list of methods: a request with another method that is
   a valid token is parsed with ``GET`` in its place, keeping its own;
 * it treats a request that asks for an upgrade as bodyless: one with a
