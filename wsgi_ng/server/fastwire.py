@@ -35,6 +35,11 @@ from wsgi_ng.server.wire import CLOSED, END, NEED_DATA, Head
 _TOKEN = re.compile(br"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 _VERSION = re.compile(br"HTTP/\d\.\d\Z")
 _UPGRADE_FIELD = re.compile(br"^upgrade([ \t]*:)", re.I | re.M)
+#: ``close`` among the tokens of a ``Connection`` value.
+_CLOSE_TOKEN = re.compile(br"(?:^|,)[ \t]*close[ \t]*(?:,|$)", re.I)
+#: The request fields that say how the request is framed and answered.
+_FRAMING = frozenset([b"content-length", b"transfer-encoding", b"connection",
+                      b"expect"])
 
 #: Where the client is in its current request (_ERROR: it broke the
 #: rules, and nothing more is read).
@@ -268,6 +273,8 @@ class FastWire(ResponseWriter):
         expect = None
         self._body_left = 0
         for name, value in self._fields:
+            if name not in _FRAMING:
+                continue  # (most fields: one test, not four)
             if name == b"content-length":
                 self._body_left = int(value)
             elif name == b"transfer-encoding":
@@ -275,8 +282,7 @@ class FastWire(ResponseWriter):
                     raise transfer_coding_error(self._head)
                 self._body_left = None
             elif name == b"connection":
-                if b"close" in [token.strip().lower()
-                                for token in value.split(b",")]:
+                if _CLOSE_TOKEN.search(value):
                     keep_alive = False
             elif name == b"expect":
                 expect = value.lower()

@@ -302,8 +302,8 @@ class HTTP1Connection(object):
                         % self.config.max_websockets, tallied=True)
             return _CLOSE
         if offer is not None:
-            session = self.session = self.websocket(offer, environ, body,
-                                                     http_version)
+            session = self.session = self.websocket(
+                offer, environ, body, http_version)
         # trailers need chunked framing: HTTP/1.1 and a client asking for them
         trailers = http_version == "1.1" and b"te" in fields and \
             fields[b"te"].lower().find(b"trailers") != -1  # (see head_end)
