@@ -60,6 +60,19 @@ def log_bad_request(peer, reason, outcome):
                 else outcome)
 
 
+class _Unwatched(object):
+    """``SlowCalls`` for a host that keeps no watch (the ASGI bridge)."""
+
+    def begin(self, environ):
+        pass
+
+    def end(self, environ):
+        pass
+
+
+_UNWATCHED = _Unwatched()
+
+
 class Exchange(object):
     """Call the app for one request and send what it answers."""
 
@@ -73,11 +86,13 @@ class Exchange(object):
         self.status_code = None  # what went out, for the access log
         self.sent_bytes = 0
 
-    def run(self, slow_calls):
+    def run(self, slow_calls=None):
         """Run the app; returns the app's result when it accepted a
         WebSocket (the handler finishes the session), else None.  The call
-        is noted in *slow_calls* (``slow.SlowCalls``) while it runs --
-        until it returns or becomes a session."""
+        is noted in *slow_calls* (``slow.SlowCalls``), if given, while it
+        runs -- until it returns or becomes a session."""
+        if slow_calls is None:
+            slow_calls = _UNWATCHED
         self.context.install(self.environ)
         slow_calls.begin(self.environ)
         try:
