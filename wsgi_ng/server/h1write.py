@@ -90,7 +90,6 @@ class ResponseWriter(object):
         chunked = False
         connection = []
         lines = []
-        length_lines = []
         known = _FIELDS.get
         for field in headers:  # (the app's tuples: the caches' keys)
             entry = known(field) or _field(field)
@@ -100,7 +99,6 @@ class ResponseWriter(object):
             elif role is _LENGTH:
                 length = field[1]
                 lines.append(entry[0])
-                length_lines.append(entry[0])
             elif role is _CODING:
                 chunked = True  # checked: only "chunked" gets this far;
                 # set below, once, as framing needs
@@ -112,8 +110,10 @@ class ResponseWriter(object):
         status_has_body = status_code not in (204, 304) and not (
             method == b"CONNECT" and 200 <= status_code < 300)
         if status_has_body and (chunked or length is None):
-            if length_lines:  # meaningless next to chunking
-                lines = [line for line in lines if line not in length_lines]
+            if length is not None:  # meaningless next to chunking: only
+                # the fields of no role are left (the rare case, made anew)
+                lines = [entry[0] for entry in map(_field, headers)
+                         if entry[1] is None]
             if http_version == "1.1":
                 lines.append(_CHUNKED_LINE)
                 self._framing = _CHUNKED

@@ -306,7 +306,7 @@ class HTTP1Connection(object):
                 offer, environ, body, http_version)
         # trailers need chunked framing: HTTP/1.1 and a client asking for them
         trailers = http_version == "1.1" and b"te" in fields and \
-            fields[b"te"].lower().find(b"trailers") != -1  # (see head_end)
+            fields[b"te"].lower().find(b"trailers") != -1  # (see check_lines)
         context = RequestContext(
             early_hints=responder.hint if http_version == "1.1" else None,
             trailers=trailers, websocket=session, trailers_need_chunking=True)
