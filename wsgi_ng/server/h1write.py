@@ -112,8 +112,8 @@ class ResponseWriter(object):
         if status_has_body and (chunked or length is None):
             if length is not None:  # meaningless next to chunking: only
                 # the fields of no role are left (the rare case, made anew)
-                lines = [entry[0] for entry in map(_field, headers)
-                         if entry[1] is None]
+                lines = [made[0] for made in map(_field, headers)
+                         if made[1] is None]
             if http_version == "1.1":
                 lines.append(_CHUNKED_LINE)
                 self._framing = _CHUNKED
