@@ -49,6 +49,14 @@ _NOT_TRAILERS = frozenset([
     "range", "te", "connection", "keep-alive", "upgrade",
 ])
 
+_VERSION, _SPEC_VERSION, _FEATURES = keys.VERSION, keys.SPEC_VERSION, \
+    keys.FEATURES
+_PUSH, _EARLY_HINTS, _SEND_TRAILERS = keys.PUSH, keys.EARLY_HINTS, \
+    keys.SEND_TRAILERS
+_DISCONNECTED, _WEBSOCKET = keys.DISCONNECTED, keys.WEBSOCKET
+_ALIAS_EARLY_HINTS, _ALIAS_SEND_TRAILERS = keys.ALIAS_EARLY_HINTS, \
+    keys.ALIAS_SEND_TRAILERS
+
 
 def preload_link(path):
     """The ``Link`` value that tells a client to preload *path*.
@@ -127,19 +135,22 @@ class RequestContext(object):
         self.hints_sent = []
 
     def install(self, environ):
-        """Put the ``ng.`` keys (and the de-facto aliases) into *environ*."""
-        environ[keys.VERSION] = keys.SPEC_VERSION
-        environ[keys.FEATURES] = self.features
-        environ[keys.PUSH] = self.push
-        environ[keys.EARLY_HINTS] = self.early_hints
-        environ[keys.SEND_TRAILERS] = self.send_trailers
-        environ[keys.DISCONNECTED] = self.disconnected
-        environ[keys.ALIAS_EARLY_HINTS] = self.early_hints
-        environ[keys.ALIAS_SEND_TRAILERS] = self.send_trailers
+        """Put the ``ng.`` keys (and the de-facto aliases) into *environ*.
+        (Every request does this: the keys are this module's names, not
+        ``keys``' attributes, and each bound method is made once.)"""
+        early_hints, send_trailers = self.early_hints, self.send_trailers
+        environ[_VERSION] = _SPEC_VERSION
+        environ[_FEATURES] = self.features
+        environ[_PUSH] = self.push
+        environ[_EARLY_HINTS] = early_hints
+        environ[_SEND_TRAILERS] = send_trailers
+        environ[_DISCONNECTED] = self.disconnected
+        environ[_ALIAS_EARLY_HINTS] = early_hints
+        environ[_ALIAS_SEND_TRAILERS] = send_trailers
         if self.websocket is not None:
-            environ[keys.WEBSOCKET] = self.websocket
-        else:
-            environ.pop(keys.WEBSOCKET, None)
+            environ[_WEBSOCKET] = self.websocket
+        elif _WEBSOCKET in environ:
+            del environ[_WEBSOCKET]
         return environ
 
     # -- the ng. callables ------------------------------------------------
