@@ -109,7 +109,7 @@ class Listener(object):
             Refuser(server, wrapped, sock, peer).refuse(
                 wrapped.selected_alpn_protocol() == "h2")
             return
-        environ = base_environ(self.local[0], self.local[1], "https")
+        environ = base_environ(self.local[0], self.local[1], "https", peer)
         if wrapped.selected_alpn_protocol() == "h2":
             connection = HTTP2Connection(server, wrapped, peer, environ)
         else:
@@ -204,7 +204,8 @@ class Sniffer(object):
         if len(self.data) < len(PREFACE) and PREFACE.startswith(self.data):
             self.server.watch(self)  # the preface is still coming: wait
             return None  # (watch keeps self.deadline)
-        environ = base_environ(self.local[0], self.local[1], "http")
+        environ = base_environ(self.local[0], self.local[1], "http",
+                               self.peer)
         if self.data.startswith(PREFACE_LINE):
             connection = HTTP2Connection(self.server, self.sock, self.peer,
                                          environ, self.data)

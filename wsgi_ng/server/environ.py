@@ -23,9 +23,12 @@ _HOST = re.compile(br"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]*)"
 _ABSOLUTE = re.compile(br"^[A-Za-z][A-Za-z0-9+.\-]*://([^/?#]*)(.*)$")
 
 
-def base_environ(server_name, server_port, scheme):
-    """The keys every request on one listener shares."""
+def base_environ(server_name, server_port, scheme, peer=None):
+    """The keys every request on one connection shares: the listener's,
+    and the client's address (*peer*)."""
     return {
+        "REMOTE_ADDR": peer[0] if peer else "",
+        "REMOTE_PORT": str(peer[1]) if peer else "",
         "SERVER_NAME": server_name,
         "SERVER_PORT": str(server_port),
         "SCRIPT_NAME": "",
@@ -93,7 +96,7 @@ def _environ_key(name):
     return key
 
 
-def request_environ(base, method, target, protocol, headers, peer, body):
+def request_environ(base, method, target, protocol, headers, body):
     """*headers* are ``(name, value)`` bytes pairs with lower-case names;
     repeated fields are joined with ``", "`` (``"; "`` for cookies).
     Raises ``BadRequest`` for a target or ``Host`` RFC 9112 rules out."""
@@ -106,8 +109,6 @@ def request_environ(base, method, target, protocol, headers, peer, body):
     environ["QUERY_STRING"] = bytes_to_native(query)
     environ["RAW_URI"] = bytes_to_native(target)
     environ["SERVER_PROTOCOL"] = protocol
-    environ["REMOTE_ADDR"] = peer[0] if peer else ""
-    environ["REMOTE_PORT"] = str(peer[1]) if peer else ""
     environ["wsgi.input"] = body
     hosts = 0
     keys_of = _KEYS.get

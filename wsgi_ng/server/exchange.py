@@ -15,6 +15,8 @@ A responder has ``http2`` (bool) and:
 * ``data(block, final)``: send body bytes; *final* says the end follows at
   once, so the bytes may wait for it;
 * ``end(trailers)``: finish the response (trailers may be empty);
+* ``finish(block, trailers)``: the last body block (maybe empty) and the
+  end, in one call (``Responder`` gives it as ``data`` then ``end``);
 * ``abort()``: break the response off after an error.
 """
 import logging
@@ -58,6 +60,18 @@ def log_bad_request(peer, reason, outcome):
     log.warning("bad request from %s: %s (%s)", peer[0] if peer else "?",
                 reason, "answered %d" % outcome if isinstance(outcome, int)
                 else outcome)
+
+
+class Responder(object):
+    """The base of the responders (see the module's doc)."""
+
+    def finish(self, block, trailers):
+        """Send *block*, the body's last, and end the response.  (A
+        responder that frames the two together overrides it: one call,
+        one write for a small response.)"""
+        if block:
+            self.data(block, True)
+        self.end(trailers)
 
 
 class _Unwatched(object):
@@ -105,15 +119,16 @@ class Exchange(object):
                 self._fail("403 Forbidden", "WebSocket refused")
                 return None
             try:
-                # a list's last block is known: it may wait for the end, so
-                # a small response leaves in one write
-                last = len(result) - 1 if type(result) in (list, tuple) else -1
-                for index, block in enumerate(result):
-                    self._send(block, final=index == last)
-                if not self.headers_sent:  # (no call when they went out)
-                    self._send_headers()
-                self.context.end_body()
-                self.responder.end(self.context.trailers)
+                # a list's last block is known: it goes with the end, so a
+                # small response leaves in one write
+                if type(result) in (list, tuple):
+                    for block in result[:-1]:
+                        self._send(block)
+                    self._finish(result[-1] if result else b"")
+                else:
+                    for block in result:
+                        self._send(block)
+                    self._finish(b"")
             finally:
                 close_iterable(result)
         except ClientGone:
@@ -175,13 +190,23 @@ class Exchange(object):
         """PEP 3333's ``write()`` callable."""
         self._send(block)
 
-    def _send(self, block, final=False):
+    def _send(self, block):
         if type(block) is not bytes:
             check_body_block(block)  # (raises, saying why)
         if block:
             self._send_headers()
             self.sent_bytes += len(block)
-            self.responder.data(block, final)
+            self.responder.data(block, False)
+
+    def _finish(self, block):
+        """Send the body's last *block* (maybe empty) and end the response."""
+        if type(block) is not bytes:
+            check_body_block(block)
+        if not self.headers_sent:  # (no call when they went out)
+            self._send_headers()
+        self.sent_bytes += len(block)
+        self.context.end_body()
+        self.responder.finish(block, self.context.trailers)
 
     def _send_headers(self):
         if self.headers_sent:

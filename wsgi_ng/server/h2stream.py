@@ -15,7 +15,8 @@ from wsgi_ng.lifecycle import Disconnected
 from wsgi_ng.server.bodies import RequestBody
 from wsgi_ng.server.environ import request_environ
 from wsgi_ng.server.exchange import (
-    ClientGone, Exchange, answer_plain, log_bad_request, status_line,
+    ClientGone, Exchange, Responder, answer_plain, log_bad_request,
+    status_line,
 )
 from wsgi_ng.server.shedding import RETRY_AFTER
 from wsgi_ng.server.wsevents import StreamDriver, session_options
@@ -103,7 +104,7 @@ class _Input(RequestBody):
         return data
 
 
-class Stream(object):
+class Stream(Responder):
     """One request stream: its environ, its app call, its responder side."""
 
     http2 = True
@@ -209,7 +210,7 @@ class Stream(object):
                 (n, v) for n, v in fields if n != b"host"]
         environ = request_environ(
             self.connection.base_environ, method, target, "HTTP/2", fields,
-            self.connection.peer, self.input)
+            self.input)
         return environ, websocket
 
     def accept(self, environ, offer, subprotocol, extra_headers):

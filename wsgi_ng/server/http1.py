@@ -28,7 +28,7 @@ from wsgi_ng.server.bodies import RequestBody
 from wsgi_ng.server.environ import request_environ
 from wsgi_ng.server import handover
 from wsgi_ng.server.exchange import (
-    ClientGone, Exchange, log_bad_request, status_line,
+    ClientGone, Exchange, Responder, log_bad_request, status_line,
 )
 from wsgi_ng.server.shedding import RETRY_AFTER
 from wsgi_ng.server.sockio import ReadTimeout, TimedSocket
@@ -65,6 +65,7 @@ class HTTP1Connection(object):
         self.io = TimedSocket(sock, self.config.send_timeout)
         self.requests = 0
         self._held = b""  # response head waiting to go out with the body
+        self._responder = _Responder(self)
         self.session = None  # the WebSocket session this connection became
         #: Set when the server answered and closes while the client may
         #: still be sending: the close then lingers (see sockio.Lingering).
@@ -292,9 +293,9 @@ class HTTP1Connection(object):
         else:
             body = _Body(self, self.config.max_body_size)
         environ = request_environ(self.base_environ, method, target,
-                                  "HTTP/" + http_version, headers, self.peer,
-                                  body)
-        responder = _Responder(self, method == b"HEAD")
+                                  "HTTP/" + http_version, headers, body)
+        responder = self._responder  # (one per connection: see _Responder)
+        responder.head, responder.aborted = method == b"HEAD", False
         offer = websocket_offer(environ) if upgrade else None
         session = None
         if offer is not None and not self.server.session_room():
@@ -467,14 +468,19 @@ class _Body(RequestBody):
         return b""
 
 
-class _Responder(object):
-    """The response side of one HTTP/1.1 exchange (see ``exchange``)."""
+class _Responder(Responder):
+    """The response side of the HTTP/1.1 exchanges (see ``exchange``) of
+    one connection, made once: ``handle`` sets ``head`` (a HEAD request's
+    response has no body) and ``aborted`` for each request.  The requests
+    of a connection come one at a time, and a stale ``ng.early_hints``
+    reaches ``hint`` no more (its ``RequestContext`` has sent its
+    headers)."""
 
     http2 = False
 
-    def __init__(self, connection, head):
+    def __init__(self, connection):
         self.connection = connection
-        self.head = head
+        self.head = False
         self.aborted = False
 
     def hint(self, headers):
@@ -499,6 +505,16 @@ class _Responder(object):
         # chunked: RequestContext rules them out next to a length)
         connection = self.connection
         connection.send(connection.wire.end([] if self.head else trailers))
+
+    def finish(self, block, trailers):
+        connection = self.connection
+        wire = connection.wire
+        if self.head:
+            connection.send(wire.end([]))
+        elif block:
+            connection.send(wire.body(block) + wire.end(trailers))
+        else:
+            connection.send(wire.end(trailers))
 
     def abort(self):
         self.aborted = True

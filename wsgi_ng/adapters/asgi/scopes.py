@@ -11,7 +11,7 @@ def scope_environ(scope, body, method=None):
     rules (``request_environ``)."""
     server = scope.get("server") or ("localhost", None)
     base = base_environ(server[0], "" if server[1] is None else server[1],
-                        scope.get("scheme", "http"))
+                        scope.get("scheme", "http"), scope.get("client"))
     target = scope.get("raw_path")
     if not target or not isinstance(target, bytes):  # absent, or a str
         target = quote(scope["path"]).encode("ascii")  # (uvicorn < 0.17)
@@ -21,7 +21,7 @@ def scope_environ(scope, body, method=None):
     headers = [(bytes(name), bytes(value)) for name, value in scope["headers"]]
     environ = request_environ(base, method or scope["method"].encode("ascii"),
                               target, "HTTP/" + scope.get("http_version", "1.1"),
-                              headers, scope.get("client"), body)
+                              headers, body)
     root = scope.get("root_path", "")
     if root:
         root = root.encode("utf-8").decode("latin-1")

@@ -19,7 +19,8 @@ from wsgi_ng.handshake import extended_connect_offer
 from wsgi_ng.host import RequestContext
 from wsgi_ng.lifecycle import Disconnected
 from wsgi_ng.server.exchange import (
-    ClientGone, Exchange, answer_plain, log_bad_request, status_line,
+    ClientGone, Exchange, Responder, answer_plain, log_bad_request,
+    status_line,
 )
 from wsgi_ng.shims.spool import BodyTooLarge
 from wsgi_ng.websocket import WebSocket, finish_session
@@ -36,7 +37,7 @@ _BODY_TIMEOUT = 60.0
 _BUFFER = 65536
 
 
-class AsgiCall(object):
+class AsgiCall(Responder):
     """One request or WebSocket session: the coroutine on the loop and the
     responder (see ``wsgi_ng.server.exchange``) on the app's thread."""
 
