@@ -54,12 +54,15 @@ def check_status(status):
     return code
 
 
-#: (name, value) -> the value to send (False: the value itself), for pairs
-#: already found good: most responses repeat the same few.  Bounded, since
-#: apps may vary values without end (cookies, lengths); past the bound
-#: pairs are checked anew.
-_CLEANED = {}
-_CLEANED_KEPT = 4096
+#: (name, value) -> (the value to send, or False for the value itself; its
+#: kind) for pairs already found good: most responses repeat the same few.
+#: The kind says what else to check each time: a ``Content-Length`` (its
+#: digits already checked) must agree with any other, and a hop-by-hop
+#: field depends on the protocol.  Bounded, since apps may vary values
+#: without end (cookies, lengths); past the bound pairs are checked anew.
+_CHECKED = {}
+_CHECKED_KEPT = 4096
+_LENGTH, _CONNECTION = "length", "connection"
 
 
 def clean_header(name, value):
@@ -70,16 +73,34 @@ def clean_header(name, value):
         raise HeaderError(
             "header name and value must be native str, got %r: %r"
             % (name, value))
-    clean = _CLEANED.get((name, value))
-    if clean is None:
-        clean = _checked_value(name, value)
-        if len(_CLEANED) < _CLEANED_KEPT:
-            # False when nothing was stripped: the caller gets its own
-            # value object back, and copies its list only when it must
-            _CLEANED[name, value] = clean if clean != value else False
-    elif clean is False:
-        return value
-    return clean
+    clean = _checked((name, value))[0]
+    return value if clean is False else clean
+
+
+def _checked(field, what="headers"):
+    """``(value to send or False, kind)`` of a ``(name, value)`` pair of
+    native strings, from the cache or checked now (a ``HeaderError`` says
+    why no protocol can carry it)."""
+    entry = _CHECKED.get(field)
+    if entry is not None:
+        return entry
+    name, value = field
+    clean = _checked_value(name, value)
+    lower = name.lower()
+    kind = None
+    if lower == "content-length":
+        if not _DIGITS.match(clean):
+            raise HeaderError("%s: header %r has the value %r, not one "
+                              "number of bytes" % (what, name, value))
+        kind = _LENGTH
+    elif lower in CONNECTION_SPECIFIC:
+        kind = _CONNECTION
+    # False when nothing was stripped: the caller gets its own value
+    # object back, and copies its list only when it must
+    entry = (clean if clean != value else False, kind)
+    if len(_CHECKED) < _CHECKED_KEPT:
+        _CHECKED[field] = entry
+    return entry
 
 
 def _checked_value(name, value):
@@ -123,26 +144,25 @@ def clean_headers(headers, http2=False, what="headers"):
             raise HeaderError("%s: %r is not a (name, value) tuple"
                               % (what, item))
         name, value = item
-        # (clean_header's cache, looked up here: a call less per field)
-        clean = _CLEANED.get(item) if type(name) is str and \
-            type(value) is str else None
+        if type(name) is not str or type(value) is not str:
+            clean_header(name, value)  # (raises, saying why)
+        # (the cache looked up here: a call less per field)
+        clean, kind = _CHECKED.get(item) or _checked(item, what)
         if clean is False:
             clean = value
-        elif clean is None:
-            clean = clean_header(name, value)
-        lower = name.lower()
-        if lower == "content-length":
-            if not _DIGITS.match(clean) or length not in (None, clean):
-                raise HeaderError("%s: header %r has the value %r, not one "
-                                  "number of bytes" % (what, name, value))
-            length = clean
-        elif lower in CONNECTION_SPECIFIC:
-            _check_connection_field(name, clean, http2, coding)
-            coding = clean if lower == "transfer-encoding" else coding
-        if clean is not value:
+        else:  # a copy with the stripped value
             if cleaned is headers:
                 cleaned = list(headers)
             cleaned[index] = (name, clean)
+        if kind is _LENGTH:
+            if length not in (None, clean):
+                raise HeaderError("%s: header %r has the value %r, not one "
+                                  "number of bytes" % (what, name, value))
+            length = clean
+        elif kind is _CONNECTION:
+            _check_connection_field(name, clean, http2, coding)
+            if name.lower() == "transfer-encoding":
+                coding = clean
     return cleaned
 
 
