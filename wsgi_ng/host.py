@@ -98,6 +98,19 @@ class RequestContext(object):
     ``None`` are capabilities the host lacks; the spec's fallbacks take over.
     """
 
+    # The lists below are made anew as they grow, on the rare requests that
+    # push, hint or send trailers: until then, an empty tuple stands in
+    # (five lists fewer for every other request to make).
+    #: ``Link`` values folded into the final response.
+    links = ()
+    #: Trailers the app asked for, in order; send them after the body.
+    trailers = ()
+    #: ``(path, headers, result)`` for every ``ng.push`` call.
+    pushes = ()
+    #: Header lists of the 103 responses that went out.
+    hints_sent = ()
+    _pending_hints = ()  # Link headers for the next 103
+
     def __init__(self, push=None, early_hints=None, trailers=False,
                  websocket=None, full_duplex=False,
                  trailers_need_chunking=False, disconnected=None):
@@ -105,7 +118,6 @@ class RequestContext(object):
         self._early_hints = early_hints
         self._trailers_possible = bool(trailers)
         self._trailers_need_chunking = trailers_need_chunking
-        self._pending_hints = []  # Link headers for the next 103
         self.websocket = websocket
         features = set()
         if push is not None:
@@ -125,14 +137,6 @@ class RequestContext(object):
         self.features = frozenset(features)
         self.headers_sent = False
         self.body_ended = False
-        #: ``Link`` values folded into the final response.
-        self.links = []
-        #: Trailers the app asked for, in order; send them after the body.
-        self.trailers = []
-        #: ``(path, headers, result)`` for every ``ng.push`` call.
-        self.pushes = []
-        #: Header lists of the 103 responses that went out.
-        self.hints_sent = []
 
     def install(self, environ):
         """Put the ``ng.`` keys (and the de-facto aliases) into *environ*.
@@ -165,7 +169,7 @@ class RequestContext(object):
         clean_header("Link", path)
         headers = _check_hint_headers(headers, "ng.push()")
         result = self._deliver_push(path, headers)
-        self.pushes.append((path, headers, result))
+        self.pushes = list(self.pushes) + [(path, headers, result)]
         return result
 
     def _deliver_push(self, path, headers):
@@ -175,10 +179,11 @@ class RequestContext(object):
         if self.headers_sent:
             return keys.DROPPED
         link = preload_link(path)
-        self.links.append(link)
+        self.links = list(self.links) + [link]
         if self._early_hints is None:
             return keys.LINK
-        self._pending_hints.append(("Link", link))  # the next 103 takes it
+        # the next 103 takes it
+        self._pending_hints = list(self._pending_hints) + [("Link", link)]
         return keys.EARLY_HINT
 
     def early_hints(self, headers):
@@ -189,18 +194,19 @@ class RequestContext(object):
         headers = _check_hint_headers(headers, "ng.early_hints()")
         if self.headers_sent:
             return False
-        self.links.extend(v for n, v in headers if n.lower() == "link")
+        self.links = list(self.links) + [v for n, v in headers
+                                         if n.lower() == "link"]
         if self._early_hints is None:
             return False
-        self._pending_hints.extend(headers)
+        self._pending_hints = list(self._pending_hints) + headers
         return self._flush_hints()
 
     def _flush_hints(self):
         """Send the collected hints as one 103; whether one went out."""
-        hints, self._pending_hints = self._pending_hints, []
+        hints, self._pending_hints = self._pending_hints, ()
         if not hints or not self._early_hints(hints):
             return False
-        self.hints_sent.append(hints)
+        self.hints_sent = list(self.hints_sent) + [hints]
         return True
 
     def send_trailers(self, headers):
@@ -213,7 +219,7 @@ class RequestContext(object):
                                   "section 6.5.1)" % (name,))
         if self.body_ended or not self._trailers_possible:
             return False
-        self.trailers.extend(headers)
+        self.trailers = list(self.trailers) + headers
         return True
 
     # -- the host's side ----------------------------------------------------

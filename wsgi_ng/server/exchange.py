@@ -118,19 +118,19 @@ class Exchange(object):
                 close_iterable(result)  # closed before accept(): denied
                 self._fail("403 Forbidden", "WebSocket refused")
                 return None
-            try:
-                # a list's last block is known: it goes with the end, so a
-                # small response leaves in one write
-                if type(result) in (list, tuple):
-                    for block in result[:-1]:
-                        self._send(block)
-                    self._finish(result[-1] if result else b"")
-                else:
+            # a list's last block is known: it goes with the end, so a small
+            # response leaves in one write
+            if type(result) in (list, tuple):  # (no close() to call)
+                for block in result[:-1]:
+                    self._send(block)
+                self._finish(result[-1] if result else b"")
+            else:
+                try:
                     for block in result:
                         self._send(block)
                     self._finish(b"")
-            finally:
-                close_iterable(result)
+                finally:
+                    close_iterable(result)
         except ClientGone:
             self.context.gone()
             log.debug("client went away during %s %s",
