@@ -139,6 +139,53 @@ def test_a_deadline_to_come_keeps_its_waiter_waiting():
         client_sock.close()
 
 
+def _with_waiter(test):
+    """Run *test(poller, waiter)* on a fresh poller and socket pair."""
+    poller = Poller()
+    server_sock, client_sock = socket.socketpair()
+    try:
+        test(poller, Waiter(server_sock))
+    finally:
+        poller.close()
+        server_sock.close()
+        client_sock.close()
+
+
+def test_waiting_again_for_longer_outlives_the_first_deadline():
+    """A keep-alive connection waits with a later deadline after each
+    request; its first deadline, passed, expires nothing: the entry that
+    stood for it is planned anew for the later one."""
+    def test(poller, waiter):
+        poller.wait(waiter, deadline=monotonic() - 1)
+        poller.wait(waiter, deadline=monotonic() + 3600)
+        ready, expired = poller.poll(0)
+        assert not ready and not list(expired)
+        assert poller.forget(waiter)  # still waiting
+    _with_waiter(test)
+
+
+def test_waiting_again_for_less_time_expires_at_the_earlier_deadline():
+    def test(poller, waiter):
+        poller.wait(waiter, deadline=monotonic() + 3600)
+        poller.wait(waiter, deadline=monotonic() - 1)
+        assert list(poller.poll(0)[1]) == [waiter]
+    _with_waiter(test)
+
+
+def test_keep_alive_waits_do_not_grow_the_deadline_heap():
+    """Each wait with a later deadline is covered by the entry there is:
+    no heap push per request (one entry per connection, not one per
+    request, until it comes due)."""
+    def test(poller, waiter):
+        start = monotonic() + 3600
+        for step in range(100):
+            poller.wait(waiter, deadline=start + step)
+        assert len(poller._deadlines) == 1
+        poller.poll(0)
+        assert poller.forget(waiter)
+    _with_waiter(test)
+
+
 class Counted(object):
     """The real epoll, counting the calls that change its set."""
 

@@ -48,6 +48,7 @@ class Poller(object):
         self._lock = threading.Lock()
         self._waiting = {}  # fd -> (waiter, deadline or None)
         self._deadlines = []  # heap of (deadline, seq, fd, waiter)
+        self._planned = {}  # fd -> its entry in the heap (see wait())
         self._seq = itertools.count()
         self._poll = _Epoll() if hasattr(select, "epoll") else _Poll()
         self._wake_r, self._wake_w = os.pipe()
@@ -65,8 +66,7 @@ class Poller(object):
         with self._lock:
             self._waiting[fd] = (waiter, deadline)
             if deadline is not None:
-                heapq.heappush(self._deadlines,
-                               (deadline, next(self._seq), fd, waiter))
+                self._plan(fd, waiter, deadline)
             blocked = self._blocked_until  # (poll() clears it unlocked)
             early = deadline is not None and blocked is not None \
                 and deadline < blocked
@@ -100,16 +100,42 @@ class Poller(object):
         except OSError:  # the pipe is full: it will wake anyway
             pass
 
-    def _next_deadline(self):
-        """The earliest deadline of a waiter still waiting, or None (the
-        lock is held)."""
-        while self._deadlines:
-            deadline, _, fd, waiter = self._deadlines[0]
-            known = self._waiting.get(fd)
+    def _plan(self, fd, waiter, deadline):
+        """Have the heap hold a deadline no later than *deadline* for
+        *waiter* (the lock is held).  An entry of the waiter's that is due
+        no later stands for this one too: a keep-alive connection waits
+        with a later deadline after every request, and its entry is
+        planned anew only when it comes due (``_next_deadline``), not
+        pushed and popped once a request."""
+        planned = self._planned.get(fd)
+        if planned is None or planned[3] is not waiter or \
+                planned[0] > deadline:
+            entry = (deadline, next(self._seq), fd, waiter)
+            heapq.heappush(self._deadlines, entry)
+            self._planned[fd] = entry
+
+    def _next_deadline(self, now):
+        """The earliest deadline to wake for, or None (the lock is held):
+        one that has come (*now*) is a waiter's real one, a later one may
+        stand for a later deadline (see ``_plan``), which it becomes once
+        it comes."""
+        deadlines, planned = self._deadlines, self._planned
+        while deadlines:
+            entry = deadlines[0]
+            deadline, _, fd, waiter = entry
+            current = planned.get(fd) is entry
+            if current and deadline > now:
+                return deadline
+            known = self._waiting.get(fd) if current else None
             if known is not None and known[0] is waiter and \
                     known[1] == deadline:
-                return deadline
-            heapq.heappop(self._deadlines)  # stale: served or forgotten
+                return deadline  # due
+            heapq.heappop(deadlines)  # replaced, or come but not meant now:
+            if current:  # served, forgotten, or waiting for longer
+                del planned[fd]
+                if known is not None and known[0] is waiter and \
+                        known[1] is not None:
+                    self._plan(fd, waiter, known[1])
         return None
 
     def poll(self, timeout):
@@ -121,8 +147,8 @@ class Poller(object):
         # wait() with an earlier deadline either came before (and is
         # counted here) or sees the end and wakes this poll
         with self._lock:
-            deadline = self._next_deadline()
             now = monotonic()
+            deadline = self._next_deadline(now)
             if deadline is not None:
                 wait = max(0.0, min(wait, deadline - now))
             self._blocked_until = now + wait
@@ -165,10 +191,11 @@ class Poller(object):
         now, expired = monotonic(), []
         while True:
             with self._lock:
-                deadline = self._next_deadline()
+                deadline = self._next_deadline(now)
                 if deadline is None or deadline > now:
                     return expired
                 _, _, fd, waiter = heapq.heappop(self._deadlines)
+                del self._planned[fd]
             if self._take(fd, armed=True) is waiter:
                 expired.append(waiter)
 
