@@ -303,7 +303,9 @@ class ThreadPool(object):
     def _next_task(self):
         """The next task, or None when this thread should retire (the lock
         is held)."""
-        if self._tasks and self._working() <= self._target:
+        # (_working(), inline: this runs once a task)
+        if self._tasks and \
+                self._threads - self._idle - self._waiting <= self._target:
             self._started += 1
             return self._tasks.popleft()
         self._idle += 1

@@ -83,7 +83,8 @@ class ContainedApp(object):
         ``wsgi.input`` (a C call on the reference server), and the rest
         waits for the requests that need it."""
         call = _Call(self, environ, start_response)
-        if environ.get("CONTENT_LENGTH", "").strip():  # (none: every GET)
+        length = environ.get("CONTENT_LENGTH")  # (none: every GET)
+        if length and length.strip():
             refusal = call.check_length()
             if refusal is not None:
                 return refusal
