@@ -35,7 +35,7 @@ def _joined(status_line, lines):
 # status and most fields.  Bounded, since apps vary values without end
 # (cookies, lengths): past the bound, lines are made anew.
 _STATUS_LINES = {}  # (status code, reason) -> its line
-_FIELDS = {}  # (name, value) -> (its line, its role in framing)
+_FIELDS = {}  # (name, value) -> (its line, its role in framing, length)
 _KEPT = 4096
 
 #: The roles of the fields framing looks at (None for any other).
@@ -54,10 +54,13 @@ def _status_line(status_code, reason):
 
 
 def _field(field):
-    """``(line, role)`` for a ``(name, value)`` field."""
+    """``(line, role, length)`` for a ``(name, value)`` field: *length* is
+    a ``Content-Length``'s value as an int (parsed once), else None."""
     entry = _FIELDS.get(field)
     if entry is None:
-        entry = ("%s: %s\r\n" % field, _ROLES.get(field[0].lower()))
+        role = _ROLES.get(field[0].lower())
+        entry = ("%s: %s\r\n" % field, role,
+                 int(field[1]) if role is _LENGTH else None)
         if len(_FIELDS) < _KEPT:
             _FIELDS[field] = entry
     return entry
@@ -97,7 +100,7 @@ class ResponseWriter(object):
             if role is None:
                 lines.append(entry[0])
             elif role is _LENGTH:
-                length = field[1]
+                length = entry[2]
                 lines.append(entry[0])
             elif role is _CODING:
                 chunked = True  # checked: only "chunked" gets this far;
@@ -123,7 +126,7 @@ class ResponseWriter(object):
                     self.keep_alive = False
         elif status_has_body:
             self._framing = _BY_LENGTH
-            self._left = int(length)
+            self._left = length
         elif chunked:  # no body here: the app's header goes out as it was
             lines.append(_CHUNKED_LINE)
         if method == b"HEAD":
