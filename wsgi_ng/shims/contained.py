@@ -42,6 +42,7 @@ STATIC_HINT = ("%s answered 404: a WSGI server (wsgi-ng serve too) serves "
                "add WhiteNoise (see wsgi-ng's docs/deploy.rst)")
 _static_hinted = []
 
+_INPUT_TERMINATED, _WEBSOCKET = keys.INPUT_TERMINATED, keys.WEBSOCKET
 #: On HTTP/1.1 the host frames and manages the connection itself.
 _HTTP1_DROPPED = frozenset(["transfer-encoding", "upgrade", "keep-alive",
                             "proxy-connection"])
@@ -92,7 +93,7 @@ class ContainedApp(object):
         # handshake has no body; over HTTP/2 (RFC 8441) its stream carries
         # the session's bytes, which must not be read here
         elif call.session is None and \
-                environ.get(keys.INPUT_TERMINATED) is True:
+                environ.get(_INPUT_TERMINATED) is True:
             try:  # (a host may bound the body too, with the same error)
                 first = environ["wsgi.input"].read(BLOCK_SIZE)
             except BodyTooLarge:
@@ -101,7 +102,7 @@ class ContainedApp(object):
                 refusal = call.spool(first)
                 if refusal is not None:
                     return refusal
-        if call.http2 and "HTTP_COOKIE" in environ:
+        if "HTTP_COOKIE" in environ and _http2(environ):
             environ["HTTP_COOKIE"] = join_cookies(environ["HTTP_COOKIE"])
         result = self.app(environ, call.start_response)
         if call.spooled is None and call.dechunker is None \
@@ -128,6 +129,12 @@ class ContainedApp(object):
             environ.get("SERVER_PROTOCOL"), status)
 
 
+def _http2(environ):
+    """Whether the request came over HTTP/2 (asked only by the requests
+    that need to know: with cookies, or fields the host must own)."""
+    return environ.get("SERVER_PROTOCOL", "").startswith("HTTP/2")
+
+
 def join_cookies(value):
     """Repair ``HTTP_COOKIE`` joined with ``", "`` by an HTTP/2 bridge.
 
@@ -141,19 +148,18 @@ def join_cookies(value):
 class _Call(object):
     """One request through the shim (slotted: one is made per request)."""
 
-    __slots__ = ("shim", "environ", "host_start_response", "http2", "spooled",
+    __slots__ = ("shim", "environ", "host_start_response", "spooled",
                  "dechunker", "replacement", "started", "session")
 
     def __init__(self, shim, environ, start_response):
         self.shim = shim
         self.environ = environ
         self.host_start_response = start_response
-        self.http2 = environ.get("SERVER_PROTOCOL", "").startswith("HTTP/2")
         self.spooled = None
         self.dechunker = None
         self.replacement = None  # body text when the app's status was refused
         self.started = False
-        self.session = environ.get(keys.WEBSOCKET)  # when a handshake
+        self.session = environ.get(_WEBSOCKET)  # when a handshake
 
     def check_length(self):
         """The answer to a ``CONTENT_LENGTH`` the shim refuses, or None to
@@ -238,7 +244,7 @@ class _Call(object):
     def _filter(self, headers):
         """Drop what the host must own; start un-chunking if needed.  Names
         found harmless are remembered in ``_KEPT``."""
-        http2 = self.http2
+        http2 = _http2(self.environ)
         dropped = CONNECTION_SPECIFIC if http2 else _HTTP1_DROPPED
         owned = chunked = False  # any field the host owns; a chunked body
         named = []  # fields the app itself named hop-by-hop (HTTP/2)
