@@ -81,14 +81,18 @@ class Disconnected(object):
     or ``add_callback``: the host starts watching the connection then.
     """
 
+    # Every request gets one and almost none is ever waited on or set: the
+    # condition is made on first use (it cost a tenth of a hello-world
+    # request's time when made here), and the class's defaults stand in
+    # until a value of the instance's own is needed.
+    _cond = None
+    _set = False
+    _callbacks = ()
+    _watch = None
+
     def __init__(self, watch=None):
-        # every request gets one and almost none is ever waited on: the
-        # condition is made on first use (it cost a tenth of a hello-world
-        # request's time when made here)
-        self._cond = None
-        self._set = False
-        self._callbacks = []
-        self._watch = watch
+        if watch is not None:
+            self._watch = watch
 
     def _condition(self):
         if self._cond is None:
@@ -118,7 +122,7 @@ class Disconnected(object):
         with self._condition():
             done = self._set
             if not done:
-                self._callbacks.append(fn)
+                self._callbacks += (fn,)
         if done:
             fn()
         self._look()
@@ -133,7 +137,7 @@ class Disconnected(object):
             if self._set:
                 return
             self._set = True
-            callbacks, self._callbacks = self._callbacks, []
+            callbacks, self._callbacks = self._callbacks, ()
             self._cond.notify_all()
         for fn in callbacks:
             try:
