@@ -328,13 +328,14 @@ class ThreadPool(object):
             self._idle -= 1
 
     def _run(self):
-        self._local.member = True
+        local = self._local
+        local.member = True
         while True:
             with self._lock:
                 task = self._next_task()
             if task is None:
                 return
-            fn, args = task[:2]
+            fn, args, _, _ = task
             try:
                 fn(*args)
             except Exception:  # the task's own handler failed: keep the pool
@@ -342,7 +343,7 @@ class ThreadPool(object):
             # drop the finished task's objects before waiting: on Python 2 a
             # socket is only closed when its last reference goes
             task = fn = args = None
-            if not self._local.member:
+            if not local.member:
                 return  # detached: the thread ends with its task
 
     def shutdown(self, timeout):
