@@ -181,10 +181,8 @@ class Poller(object):
                 if not armed:
                     self._poll.unregister(fd)
                 return None
-            if armed:
+            if armed or self._poll.one_shot:
                 self._poll.unregister(fd)
-            else:
-                self._poll.fired(fd)
         return known[0]
 
     def _expired(self):
@@ -216,6 +214,7 @@ class _Epoll(object):
     a socket out of the set or a new owner of its number."""
 
     needs_wake = False  # epoll sees a registration made during a wait
+    one_shot = False  # a fired socket stays in the set (see the doc)
 
     def __init__(self):
         self._epoll = select.epoll()
@@ -236,9 +235,6 @@ class _Epoll(object):
             except (IOError, OSError):
                 pass
         self._epoll.register(fd, select.EPOLLIN)
-
-    def fired(self, fd):
-        """*fd*'s waiter was taken: its handler reads what is there."""
 
     def unregister(self, fd):
         """Take *fd* out of the set (it may be closed and its number
@@ -266,6 +262,7 @@ class _Poll(object):
     thread polls counts from its next poll, so the poll is woken."""
 
     needs_wake = True
+    one_shot = True  # level-triggered: taken out when it fires, by hand
 
     def __init__(self):
         self._poll = select.poll()
@@ -275,9 +272,6 @@ class _Poll(object):
 
     def arm(self, fd, owner):
         self._poll.register(fd, _READABLE)
-
-    def fired(self, fd):
-        self.unregister(fd)  # poll is level-triggered: one-shot by hand
 
     def unregister(self, fd):
         try:
