@@ -43,26 +43,32 @@ def base_environ(server_name, server_port, scheme, peer=None):
 
 
 def split_target(method, target):
-    """``(path, query, authority)`` of a request target, as bytes; the
-    authority is None unless the target names one (absolute-form).  The
-    fragment, which a client must not send, is dropped."""
+    """``(raw_uri, path, query, authority)`` of a request target: the
+    target, its path and its query as native strings (the path not yet
+    percent-decoded), and its authority as bytes -- None unless the target
+    names one (absolute-form).  The fragment, which a client must not send,
+    is dropped."""
     if method == b"CONNECT":  # authority-form: a tunnel through a proxy
         if b":" not in target or not _HOST.match(target):
             raise BadRequest(400, "CONNECT takes a host:port target")
         raise BadRequest(501, "CONNECT: this server is not a proxy")
+    raw_uri = bytes_to_native(target)
+    if target[:1] == b"/":  # origin-form, nearly every request: split as
+        # the text it is decoded to once (not as bytes, decoded piece by piece)
+        uri = raw_uri.partition("#")[0] if "#" in raw_uri else raw_uri
+        path, _, query = uri.partition("?")
+        return raw_uri, path, query, None
     target = target.partition(b"#")[0]
-    if target[:1] == b"/":
-        path, _, query = target.partition(b"?")
-        return path, query, None
     if target == b"*":
         if method != b"OPTIONS":
             raise BadRequest(400, "the target * is for OPTIONS only")
-        return b"*", b"", None
+        return raw_uri, "*", "", None
     absolute = _ABSOLUTE.match(target)
     if absolute is not None:
         authority, rest = absolute.groups()
         path, _, query = rest.partition(b"?")
-        return path or b"/", query, authority
+        return (raw_uri, bytes_to_native(path) or "/", bytes_to_native(query),
+                authority)
     raise BadRequest(400, "a request target must be a path starting with /")
 
 
@@ -105,18 +111,7 @@ def request_environ(base, method, target, protocol, headers, body):
     repeated fields are joined with ``", "`` (``"; "`` for cookies).
     Raises ``BadRequest`` for a target or ``Host`` RFC 9112 rules out."""
     environ = dict(base)
-    raw_uri = bytes_to_native(target)
-    if target[:1] == b"/" and method != b"CONNECT":
-        # origin-form, nearly every request: split_target's rule for it,
-        # applied to the text already decoded (a decode each, not four)
-        if "#" in raw_uri:
-            native_path, _, query = raw_uri.partition("#")[0].partition("?")
-        else:
-            native_path, _, query = raw_uri.partition("?")
-        authority = None
-    else:
-        path, query, authority = split_target(method, target)
-        native_path, query = bytes_to_native(path), bytes_to_native(query)
+    raw_uri, native_path, query, authority = split_target(method, target)
     environ["REQUEST_METHOD"] = _METHODS.get(method) or bytes_to_native(method)
     environ["PATH_INFO"] = (path_to_environ(native_path) if "%" in native_path
                             else native_path)

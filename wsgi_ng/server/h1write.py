@@ -137,10 +137,7 @@ class ResponseWriter(object):
         if connection:
             lines.append("Connection: %s\r\n"
                          % ", ".join(sorted(set(connection))))
-        # (the caches looked up here, and joined: two calls fewer)
-        status_line = _STATUS_LINES.get((status_code, reason)) or \
-            _status_line(status_code, reason)
-        return (status_line + "".join(lines) + "\r\n").encode("latin-1")
+        return _joined(_status_line(status_code, reason), lines)
 
     def body(self, data):
         """*data* framed as the head said."""

@@ -47,8 +47,6 @@ class TimedSocket(object):
         self.sock = sock
         self.send_timeout = send_timeout
         self.kernel = not isinstance(sock, ssl.SSLSocket)
-        if self.kernel:  # nothing is ever buffered: asked three times a
-            self.buffered = bool  # request, bool() says False, no frame
         self._recv_timeout = object()  # as last given to the kernel
         if self.kernel:
             sock.settimeout(None)
@@ -59,8 +57,8 @@ class TimedSocket(object):
 
     def buffered(self):
         """True when TLS has decrypted bytes not yet read: ``poll`` cannot
-        see them (a plain socket has none: see ``__init__``)."""
-        return bool(self.sock.pending())
+        see them (asked three times a request: a plain socket has none)."""
+        return not self.kernel and bool(self.sock.pending())
 
     def recv(self, timeout):
         """The next bytes, ``b""`` when the peer closed or reset the
