@@ -140,6 +140,14 @@ def listed_with_trailers(environ, start_response):
     return [b"one ", b"two"]
 
 
+def sized(environ, start_response):
+    """A body of known length that is not a list: Django's and Flask's
+    bodies are iterables of their own."""
+    start_response("200 OK", [("Content-Type", "text/plain"),
+                              ("Content-Length", "11")])
+    return iter([b"hello", b" world"])
+
+
 #: What ``/sized-trailers`` was told, in order.
 RESULTS = []
 
@@ -151,7 +159,7 @@ ROUTES = {"/ws": echo_ws, "/page": page, "/app.css": stylesheet,
           "/held": held, "/framework-ws": framework_echo,
           "/refuse": refusing, "/sized-trailers": sized_with_trailers,
           "/listed-trailers": listed_with_trailers,
-          "/served": served_echo}
+          "/served": served_echo, "/sized": sized}
 
 
 def application(environ, start_response):

@@ -361,6 +361,33 @@ def test_head_gets_headers_only():
     assert data.startswith(b"HTTP/1.1 200 ") and data.endswith(b"\r\n\r\n")
 
 
+@pytest.mark.parametrize("path", ["/info", "/sized"])
+def test_head_and_get_take_turns_on_one_connection(path):
+    """A HEAD's response carries the headers a GET's would, Content-Length
+    included, and no body -- also when the app's body is an iterable of
+    its own with a Content-Length (Django's, on the httptools wire this
+    was an error and an empty reply).  And the HTTP/1.1 responder is made
+    once per connection: a HEAD's "no body" must not carry over to the
+    GET after it, nor the GET's body to the next HEAD."""
+    with running(application) as server:
+        sock = connect(server)
+        client = h11.Connection(h11.CLIENT)
+        answers = []
+        for method in ("HEAD", "GET", "HEAD"):
+            sock.sendall(client.send(h11.Request(
+                method=method, target=path, headers=[("Host", "x")])))
+            sock.sendall(client.send(h11.EndOfMessage()))
+            answers.append(read_responses(sock, client, 1)[0])
+        sock.close()
+    head, get, again = answers
+    assert [a["response"].status_code for a in answers] == [200] * 3
+    assert head["body"] == again["body"] == b"" and get["body"]
+    length = dict(get["response"].headers).get(b"content-length")
+    assert dict(head["response"].headers).get(b"content-length") == length
+    if path == "/sized":
+        assert get["body"] == b"hello world" and length == b"11"
+
+
 def still_http(server):
     data = exchange_once(server, b"GET /info HTTP/1.1\r\nHost: x\r\n"
                          b"Connection: close\r\n\r\n")

@@ -129,8 +129,8 @@ class ResponseWriter(object):
             self._left = length
         elif chunked:  # no body here: the app's header goes out as it was
             lines.append(_CHUNKED_LINE)
-        if method == b"HEAD":
-            self._framing = _NO_BODY  # the headers a GET gets; no body
+        if method == b"HEAD":  # the headers a GET gets, Content-Length
+            self._framing, self._left = _NO_BODY, 0  # too; no body at all
         if not self.keep_alive:
             connection = [t for t in connection if t != "keep-alive"]
             connection.append("close")
