@@ -12,7 +12,10 @@ still move a little with how requests batch into the server's polls
 (about 0.5% on a quiet machine, 2% on a busy one), so each checkout is
 counted ``--rounds`` times, in turn, and the medians are reported.
 
-    python bench/instructions.py [--app hello] [--ng] [--baseline CHECKOUT]
+    python bench/instructions.py [--app hello] [--ng] [--h2] [--baseline CHECKOUT]
+
+With ``--h2`` the client is h2load (h2c by prior knowledge, ``--streams``
+concurrent streams on each connection), as in ``run.py``'s h2 workload.
 
 An instruction is not a microsecond (cache misses, the kernel's share and
 thread hand-offs are not counted), so this ranks changes to the server's
@@ -30,6 +33,7 @@ import sys
 import tempfile
 
 import servers as srv
+import tools
 
 _REQUEST = b"GET / HTTP/1.1\r\nHost: bench\r\nUser-Agent: instructions\r\n\r\n"
 _COLLECTED = re.compile(rb"Collected : (\d+)")
@@ -98,8 +102,16 @@ def count(root, requests, args):
                                 stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, **srv.ISOLATED)
         try:
-            srv.wait_ready(srv.Running(None, proc, port, None), args.timeout)
-            drive(port, requests, args.connections, args.timeout)
+            running = srv.Running(None, proc, port, None)
+            srv.wait_ready(running, args.timeout)
+            if args.h2:
+                _, notes = tools.h2load(running.url, requests,
+                                        args.connections, args.streams,
+                                        args.timeout)
+                if notes:
+                    raise RuntimeError("; ".join(notes))
+            else:
+                drive(port, requests, args.connections, args.timeout)
             proc.send_signal(signal.SIGTERM)
             proc.wait(args.timeout)
         finally:
@@ -128,6 +140,10 @@ def main():
                         help="serve the app as is, not contained")
     parser.add_argument("--requests", type=int, default=800)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--h2", action="store_true",
+                        help="h2c requests, sent by h2load")
+    parser.add_argument("--streams", type=int, default=10,
+                        help="with --h2: concurrent streams per connection")
     parser.add_argument("--rounds", type=int, default=3,
                         help="counts per checkout; the median is reported")
     parser.add_argument("--timeout", type=float, default=300.0,
