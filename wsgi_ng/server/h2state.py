@@ -1,15 +1,18 @@
 """h2's connection, where it breaks more than RFC 9113 asks, and its
 errors in words.
 
-h2 is the protocol library and stays so; two of its choices are answered
-here, by overriding how it takes two frames:
+h2 is the protocol library and stays so; three of its choices are
+answered here, by overriding how it takes two frames:
 
-* A request header block h2 refuses -- a ``host`` field that differs from
+* A malformed request header block -- a ``host`` field that differs from
   ``:authority``, an upper-case name, a connection-specific field -- is a
   connection error in h2, so one bad request ended every stream of the
   connection.  RFC 9113 section 8.1.1 asks for a stream error: that stream
   is reset with PROTOCOL_ERROR and the others go on.  The header block was
   decoded by then, so the HPACK context both sides share is intact.
+* h2's checks of a received header block cost a seventh of a request's
+  work; the server turns them off, and ``h2fields`` applies the same
+  rules in one pass to each request and trailers block h2 hands over.
 * A GOAWAY either way -- the client's "no more requests" (h2load,
   browsers), ours on shutdown -- leaves the streams already open running:
   they still send DATA and get their responses (RFC 9113 section 6.8).
@@ -21,7 +24,10 @@ import re
 
 import h2.connection
 import h2.errors
+import h2.events
 import h2.exceptions
+
+from wsgi_ng.server.h2fields import check_request, check_trailers
 
 
 class MalformedRequest(object):
@@ -43,8 +49,15 @@ class ServerConnection(h2.connection.H2Connection):
 
     def _receive_headers_frame(self, frame):
         try:
-            return h2.connection.H2Connection._receive_headers_frame(
+            frames, events = h2.connection.H2Connection._receive_headers_frame(
                 self, frame)
+            for event in events:
+                kind = type(event)
+                if kind is h2.events.RequestReceived:
+                    check_request(event.headers)
+                elif kind is h2.events.TrailersReceived:
+                    check_trailers(event.headers)
+            return frames, events
         except h2.exceptions.ProtocolError as error:
             if isinstance(error, _CONNECTION_ERRORS) or \
                     frame.stream_id not in self.streams or \

@@ -121,7 +121,11 @@ class Stream(Responder):
         self.unsent = None  # of the response's Content-Length, if it has one
         self.session = None
         self.disconnected = Disconnected()  # reset, or the connection ended
-        self.declares_body = dict(headers).get(b"content-length", b"0") != b"0"
+
+    @property
+    def declares_body(self):
+        """Whether the request has a ``content-length`` other than 0."""
+        return dict(self.headers).get(b"content-length", b"0") != b"0"
 
     # -- running the app (a pool thread) -----------------------------------
     def shed(self):
@@ -188,8 +192,12 @@ class Stream(Responder):
         """The request's environ, and whether it is a WebSocket handshake
         (an extended CONNECT, presented like an HTTP/1.1 one); raises
         ``BadRequest`` for what the server will not serve."""
-        pseudo = dict((n, v) for n, v in self.headers if n.startswith(b":"))
-        fields = [(n, v) for n, v in self.headers if not n.startswith(b":")]
+        headers = self.headers
+        first = 0  # the pseudo-header fields come first (h2fields)
+        while first < len(headers) and headers[first][0][:1] == b":":
+            first += 1
+        pseudo = dict(headers[:first])
+        fields = headers[first:]
         method = pseudo.get(b":method", b"GET")
         self.head = method == b"HEAD"
         authority = pseudo.get(b":authority")
@@ -201,13 +209,11 @@ class Stream(Responder):
                 raise BadRequest(501, "extended CONNECT for a protocol other "
                                  "than websocket")
             method = b"GET"  # presented like an HTTP/1.1 handshake
-            fields += [(b"upgrade", b"websocket"), (b"connection", b"Upgrade")]
-        if authority is not None:  # the Host, which must agree with it
-            if any(v != authority for n, v in fields if n == b"host"):
-                raise BadRequest(400, "a Host field that differs from "
-                                 ":authority")
+            fields = fields + [(b"upgrade", b"websocket"),
+                               (b"connection", b"Upgrade")]
+        if authority is not None:  # the Host (h2fields: the same, if any)
             fields = [(b"host", authority)] + [
-                (n, v) for n, v in fields if n != b"host"]
+                field for field in fields if field[0] != b"host"]
         environ = request_environ(
             self.connection.base_environ, method, target, "HTTP/2", fields,
             self.input)
