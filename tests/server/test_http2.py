@@ -11,9 +11,11 @@ import pytest
 from wsproto.connection import Connection, ConnectionType
 from wsproto.events import BytesMessage, CloseConnection, TextMessage
 
+import apps
 from apps import application
-from h2client import H2Client
+from h2client import Exchange, H2Client
 from serving import WAIT, connect, read_until_closed, running
+from wsgi_ng.server import sockio
 
 
 def test_push_103_and_trailers():
@@ -71,6 +73,67 @@ def test_a_held_response_head_goes_out_before_waiting_for_a_window():
         assert json.loads(h2.response(stream).body.decode())["protocol"] == \
             "HTTP/2"
         h2.close()
+
+
+def send_together(h2, paths):
+    """Open a stream for each of *paths* in one write, as a browser does
+    for a page's resources; their stream ids."""
+    streams = []
+    for path in paths:
+        stream = h2.conn.get_next_available_stream_id()
+        h2.exchanges[stream] = Exchange()
+        h2.conn.send_headers(stream, [
+            (":method", "GET"), (":path", path), (":scheme", "http"),
+            (":authority", h2.authority)], end_stream=True)
+        streams.append(stream)
+    h2.flush()
+    return streams
+
+
+def test_the_responses_of_streams_sent_together_go_out_together(
+        monkeypatch):
+    """Ten requests in one write: ten responses in a send or two, not ten
+    (a loopback send costs the client's receive too)."""
+    sends = []
+    real_sendall = sockio.TimedSocket.sendall
+
+    def counted(self, data):
+        sends.append(len(data))
+        return real_sendall(self, data)
+
+    with running(application) as server:
+        h2 = H2Client(connect(server), server.url)
+        h2.get("/info")  # the connection's start is done
+        monkeypatch.setattr(sockio.TimedSocket, "sendall", counted)
+        streams = send_together(h2, ["/info"] * 10)
+        assert all(h2.response(stream).status == 200 for stream in streams)
+        monkeypatch.undo()
+        h2.close()
+    assert 1 <= len(sends) <= 3, sends
+
+
+@pytest.mark.parametrize("paths", [["/info", "/held"],
+                                   ["/info", "/held", "/info"]])
+def test_a_blocked_stream_holds_back_no_response_of_its_batch(paths):
+    """The streams sent with one whose app blocks are answered while it
+    blocks: a response waits only for the streams queued behind it to
+    begin, never for an app call."""
+    apps.ENTERED.clear()
+    apps.RELEASE.clear()
+    try:
+        with running(application) as server:
+            h2 = H2Client(connect(server), server.url)
+            h2.get("/info")  # settled: the client has nothing more to send
+            streams = send_together(h2, paths)
+            held = streams.pop(paths.index("/held"))
+            assert all(h2.response(stream).status == 200
+                       for stream in streams)
+            assert apps.ENTERED.is_set() and h2.exchanges[held].headers is None
+            apps.RELEASE.set()
+            assert h2.response(held).body == b"finished\n"
+            h2.close()
+    finally:
+        apps.RELEASE.set()
 
 
 def test_push_becomes_103_when_the_client_disables_push():

@@ -24,6 +24,10 @@ from wsgi_ng.websocket import WebSocket, finish_session
 from wsgi_ng.wschannel import FrameChannel
 from wsgi_ng.wsstream import SocketStream
 
+#: ``hold`` for the frames that end a response: they wait while streams of
+#: the connection are queued for their app calls (``http2``'s doc).
+WHILE_QUEUED = object()
+
 
 class _Input(RequestBody):
     """A stream's request body (or WebSocket bytes), fed by the connection's
@@ -131,11 +135,13 @@ class Stream(Responder):
     def shed(self):
         """Waited past ``max_queue_time`` for a thread: refused (the client
         may retry it), the app never called."""
+        self.connection.begin()
         self.connection.reset(self, h2.errors.ErrorCodes.REFUSED_STREAM)
         self.connection.stream_done(self)
 
     def run(self):
         connection = self.connection
+        connection.begin()
         driver = None
         try:
             try:
@@ -289,11 +295,12 @@ class Stream(Responder):
             if last is not None:
                 connection.send_data(self, last, hold=True)
             connection.call(self, "send_headers", self.id, _lower(trailers),
-                            end_stream=True)
+                            end_stream=True, hold=WHILE_QUEUED)
         elif last is not None:
-            connection.send_data(self, last, end_stream=True)
+            connection.send_data(self, last, end_stream=True,
+                                 hold=WHILE_QUEUED)
         else:
-            connection.call(self, "end_stream", self.id)
+            connection.call(self, "end_stream", self.id, hold=WHILE_QUEUED)
 
     def abort(self):
         self.connection.reset(self, h2.errors.ErrorCodes.INTERNAL_ERROR)

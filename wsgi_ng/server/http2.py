@@ -33,7 +33,7 @@ from wsgi_ng.server.exchange import ClientGone, log_bad_request
 from wsgi_ng.server.h2state import (
     MalformedRequest, ServerConnection, describe_h2_error,
 )
-from wsgi_ng.server.h2stream import Stream
+from wsgi_ng.server.h2stream import WHILE_QUEUED, Stream
 from wsgi_ng.server.sockio import ReadTimeout, TimedSocket
 from wsgi_ng.websocket import end_session
 
@@ -73,6 +73,8 @@ class HTTP2Connection(object):
             validate_inbound_headers=False))
         self.cond = Condition(threading.RLock())
         self.streams = {}
+        #: Streams handed to the pool whose app call has not begun.
+        self.queued = 0
         self.resets = collections.deque()
         self.closed = False
         self.client_done = False  # the client sent GOAWAY
@@ -95,8 +97,9 @@ class HTTP2Connection(object):
 
     def call(self, stream, method, *args, **kwargs):
         """Run an h2 method for *stream* and send its frames (with
-        ``hold=True`` they wait for the next send); raises ``ClientGone``
-        when the stream or connection is gone."""
+        ``hold=True`` they wait for the next send, with ``WHILE_QUEUED``
+        while streams are queued); raises ``ClientGone`` when the stream or
+        connection is gone."""
         hold = kwargs.pop("hold", False)
         with self.cond:
             if self.closed or stream.reset:
@@ -106,14 +109,16 @@ class HTTP2Connection(object):
             except (h2.exceptions.StreamClosedError,
                     h2.exceptions.ProtocolError):
                 raise ClientGone("the stream is closed")
+            if hold is WHILE_QUEUED:  # (decided under the lock: see begin)
+                hold = self.queued > 0
             if not hold:
                 self.flush()
 
     def send_data(self, stream, data, hold=False, end_stream=False):
         """Send *data* as flow control allows, waiting for the client's
-        window updates at most ``send_timeout`` seconds each time; with
-        *hold* the last frame waits for the next send, with *end_stream*
-        it ends the stream."""
+        window updates at most ``send_timeout`` seconds each time; the last
+        frame is held as ``call``'s *hold* says, with *end_stream* it ends
+        the stream."""
         view = memoryview(data)
         while len(view):
             with self.cond:
@@ -134,7 +139,8 @@ class HTTP2Connection(object):
                         self.cond.wait(remaining)
                 last = window >= len(view)
                 self.call(stream, "send_data", stream.id, view[:window].tobytes(),
-                          end_stream=end_stream and last, hold=hold and last)
+                          end_stream=end_stream and last,
+                          hold=hold if last else False)
             view = view[window:]
 
     def reset(self, stream, code):
@@ -376,9 +382,19 @@ class HTTP2Connection(object):
             self.reset(stream, h2.errors.ErrorCodes.REFUSED_STREAM)
             return
         self.streams[stream_id] = stream
+        self.queued += 1
         if not self.server.request_pool.submit(stream.run):
+            self.queued -= 1
             del self.streams[stream_id]
             self.reset(stream, h2.errors.ErrorCodes.REFUSED_STREAM)
+
+    def begin(self):
+        """A queued stream's app call begins, or the stream was shed: the
+        last of them sends what the others held (the module's doc)."""
+        with self.cond:
+            self.queued -= 1
+            if not self.queued:
+                self.flush()
 
     def stream_done(self, stream):
         """The app is done with *stream*.  Body data the client still sends
