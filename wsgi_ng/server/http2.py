@@ -110,7 +110,8 @@ class HTTP2Connection(object):
                     h2.exceptions.ProtocolError):
                 raise ClientGone("the stream is closed")
             if hold is WHILE_QUEUED:  # (decided under the lock: see begin)
-                hold = self.queued > 0
+                hold = self.queued > 0 and \
+                    not self.server.request_pool.saturated()
             if not hold:
                 self.flush()
 

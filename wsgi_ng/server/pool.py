@@ -234,6 +234,11 @@ class ThreadPool(object):
                 if task is None:
                     self._reserve = False
 
+    def saturated(self):
+        """Whether every thread is busy at the cap, so queued tasks wait
+        for running ones to end (read without the lock: a hint)."""
+        return self._threads >= self.max_threads and not self._idle
+
     def oldest_wait(self):
         """Seconds the oldest queued task has waited, or None."""
         tasks = self._tasks
