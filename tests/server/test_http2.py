@@ -1,5 +1,6 @@
 """The reference server's HTTP/2, driven by a raw h2 client (frames
 matter: pushes, 103s, trailers, resets) and by nghttp."""
+import gc
 import hashlib
 import json
 import os
@@ -8,6 +9,7 @@ import subprocess
 import threading
 
 import pytest
+from six.moves import http_client
 from wsproto.connection import Connection, ConnectionType
 from wsproto.events import BytesMessage, CloseConnection, TextMessage
 
@@ -73,6 +75,49 @@ def test_a_held_response_head_goes_out_before_waiting_for_a_window():
         assert json.loads(h2.response(stream).body.decode())["protocol"] == \
             "HTTP/2"
         h2.close()
+
+
+def h2_get(server):
+    """A GET of /info over HTTP/2, and a close of its connection."""
+    h2 = H2Client(connect(server), server.url)
+    return (lambda: h2.get("/info").status), h2.close
+
+
+def http1_get(server):
+    """The same over one HTTP/1.1 keep-alive connection."""
+    http = http_client.HTTPConnection("127.0.0.1", server.port, timeout=WAIT)
+
+    def get():
+        http.request("GET", "/info")
+        response = http.getresponse()
+        response.read()
+        return response.status
+    return get, http.close
+
+
+@pytest.mark.parametrize("client", [h2_get, http1_get])
+def test_a_request_leaves_no_reference_cycle(client):
+    """A request's objects go as it ends, by reference counting: a cycle
+    (an HTTP/2 stream and its input held each other) left every request's
+    objects to the garbage collector, which then ran every few requests:
+    a twentieth of the server's time on h2load."""
+    with running(application) as server:
+        get, close = client(server)
+        assert get() == 200
+        gc.collect()
+        gc.disable()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            assert all(get() == 200 for _ in range(20))
+            gc.collect()
+            left = set(type(thing).__name__ for thing in gc.garbage
+                       if type(thing).__module__.startswith("wsgi_ng"))
+        finally:
+            gc.set_debug(0)
+            del gc.garbage[:]
+            gc.enable()
+        close()
+    assert not left
 
 
 def send_together(h2, paths):
