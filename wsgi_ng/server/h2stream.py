@@ -4,6 +4,7 @@ on a pool thread (``Stream.run``: the environ, the exchange, push, hints,
 trailers, the response's frames) and, for an extended CONNECT (RFC 8441),
 its WebSocket session's bytes (``_SessionBytes``)."""
 import collections
+import io
 
 import h2.errors
 
@@ -95,7 +96,7 @@ class _Input(RequestBody):
     def receive(self, timeout=None):
         """The next bytes, ``b""`` at the end; ``Timeout`` after *timeout*."""
         connection = self._connection
-        with connection.cond:
+        with connection.lock:
             deadline = None if timeout is None else monotonic() + timeout
             data = self.take()
             while data is None:
@@ -122,13 +123,17 @@ class Stream(Responder):
 
     http2 = True
 
-    def __init__(self, connection, stream_id, headers, pushed):
+    def __init__(self, connection, stream_id, headers, pushed, ended):
         self.connection = connection
         self.id = stream_id
         self.headers = headers
         self.pushed = pushed
         self.reset = False
         self.input = _Input(connection, stream_id)
+        #: The request ended with its head: no body (most GETs).
+        self.bodyless = ended
+        if ended:
+            self.input.end()
         self.head = False
         self.last_block = None  # the final body block, waiting for end()
         self.unsent = None  # of the response's Content-Length, if it has one
@@ -229,9 +234,11 @@ class Stream(Responder):
         if authority is not None:  # the Host (h2fields: the same, if any)
             fields = [(b"host", authority)] + [
                 field for field in fields if field[0] != b"host"]
+        # (a bodyless request's reads, from_wsgi's on every GET among them,
+        # are a C file's, not a Python call each and the connection's lock)
         environ = request_environ(
             self.connection.base_environ, method, target, "HTTP/2", fields,
-            self.input)
+            io.BytesIO() if self.bodyless else self.input)
         return environ, websocket
 
     def accept(self, environ, offer, subprotocol, extra_headers):
@@ -252,7 +259,7 @@ class Stream(Responder):
 
     def push(self, path, headers):
         connection = self.connection
-        with connection.cond:
+        with connection.lock:
             if not connection.h2.remote_settings.enable_push or self.reset:
                 return False
             scheme = connection.base_environ["wsgi.url_scheme"]
@@ -340,7 +347,7 @@ class _SessionBytes(object):
         when it is free, so the clock never waits on a busy connection)."""
         stream = self._stream
         connection = stream.connection
-        if not connection.cond.acquire(False):
+        if not connection.lock.acquire(False):
             return False
         try:
             if connection.closed or stream.reset or \
@@ -349,7 +356,7 @@ class _SessionBytes(object):
         except h2.exceptions.StreamClosedError:
             return False
         finally:
-            connection.cond.release()
+            connection.lock.release()
         return SocketStream(connection.sock).writable()
 
     def close(self):
@@ -360,7 +367,7 @@ class _SessionBytes(object):
             stream.connection.call(stream, "end_stream", stream.id)
         except ClientGone:
             pass
-        with stream.connection.cond:
+        with stream.connection.lock:
             stream.input.end(here=True)
             stream.connection.cond.notify_all()
 

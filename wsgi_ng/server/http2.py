@@ -4,7 +4,7 @@ The connection's thread reads frames and feeds h2; every request stream's
 app call runs on a thread of the server's stream pool, so streams are
 concurrent and an app can read its request body while it streams the
 response (full duplex).  All h2 state and all writes are guarded by one
-condition, which is also what a sender waits on when flow control says
+lock, whose condition is also what a sender waits on when flow control says
 the client is not reading: a slow client blocks only its own streams,
 never makes the server buffer without bound.
 
@@ -45,6 +45,9 @@ _RESET_WINDOW = 10.0  # seconds over which client resets are counted
 #: Seconds the reader waits at a time once no new streams come, so the
 #: connection closes as soon as its last stream ends.
 _WIND_DOWN_POLL = 0.05
+#: The least SETTINGS_MAX_FRAME_SIZE a peer may set (RFC 9113 6.5.2): a
+#: block no larger fits in one frame whatever the client's setting.
+_SMALLEST_MAX_FRAME = 16384
 #: Pseudo-header fields a request may carry on top of max_header_count
 #: (:method, :scheme, :authority, :path, :protocol).
 _PSEUDO_HEADERS = 5
@@ -71,7 +74,10 @@ class HTTP2Connection(object):
             client_side=False, header_encoding=None,
             validate_outbound_headers=False, normalize_outbound_headers=False,
             validate_inbound_headers=False))
-        self.cond = Condition(threading.RLock())
+        # held as "with self.lock": the lock's own context manager is C, a
+        # Condition's is two Python calls a turn, a few a request
+        self.lock = threading.RLock()
+        self.cond = Condition(self.lock)  # for the waits for data or window
         self.streams = {}
         #: Streams handed to the pool whose app call has not begun.
         self.queued = 0
@@ -101,7 +107,7 @@ class HTTP2Connection(object):
         while streams are queued); raises ``ClientGone`` when the stream or
         connection is gone."""
         hold = kwargs.pop("hold", False)
-        with self.cond:
+        with self.lock:
             if self.closed or stream.reset:
                 raise ClientGone("the stream was reset")
             try:
@@ -122,13 +128,14 @@ class HTTP2Connection(object):
         the stream."""
         view = memoryview(data)
         while len(view):
-            with self.cond:
+            with self.lock:
                 deadline = monotonic() + self.config.send_timeout
                 while True:
                     if self.closed or stream.reset:
                         raise ClientGone("the stream was reset")
-                    window = min(self.h2.local_flow_control_window(stream.id),
-                                 self.h2.max_outbound_frame_size)
+                    window = self.h2.local_flow_control_window(stream.id)
+                    if len(view) > _SMALLEST_MAX_FRAME:  # (else it fits)
+                        window = min(window, self.h2.max_outbound_frame_size)
                     if window > 0:
                         break
                     remaining = deadline - monotonic()
@@ -145,7 +152,7 @@ class HTTP2Connection(object):
             view = view[window:]
 
     def reset(self, stream, code):
-        with self.cond:
+        with self.lock:
             if not stream.reset and not self.closed:
                 stream.reset = True
                 try:
@@ -159,7 +166,7 @@ class HTTP2Connection(object):
     def stop(self):
         """GOAWAY: no new streams; running ones finish, WebSocket sessions
         are closed with 1001."""
-        with self.cond:
+        with self.lock:
             if not self.closed:
                 self.closing = True
                 self.h2.close_connection()
@@ -171,7 +178,7 @@ class HTTP2Connection(object):
         self._close_if_done()
 
     def kill(self):
-        with self.cond:
+        with self.lock:
             self.closed = True
             self.cond.notify_all()
         try:
@@ -211,7 +218,7 @@ class HTTP2Connection(object):
     def on_expired(self):
         """Quiet for ``keep_alive_timeout``: with no stream open, GOAWAY
         and close."""
-        with self.cond:
+        with self.lock:
             idle = not self.streams
             if idle and not self.closed:
                 self.h2.close_connection()
@@ -252,7 +259,7 @@ class HTTP2Connection(object):
     def finish(self):
         """The connection is over: waiting streams wake, each stream's
         ``ng.disconnected`` is set, the sockets close (lingering)."""
-        with self.cond:
+        with self.lock:
             self.closed = True
             self.cond.notify_all()
         for stream in list(self.streams.values()):
@@ -260,7 +267,7 @@ class HTTP2Connection(object):
         self.server.close(self)
 
     def _begin(self):
-        with self.cond:
+        with self.lock:
             self.h2.local_settings = h2.settings.Settings(
                 client=False, initial_values={
                     h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS:
@@ -296,7 +303,7 @@ class HTTP2Connection(object):
             data = self.io.recv(_WIND_DOWN_POLL if winding_down
                                 else self.config.keep_alive_timeout)
         except ReadTimeout:
-            with self.cond:
+            with self.lock:
                 if self.streams:
                     return None
                 self.h2.close_connection()  # idle: GOAWAY, then close
@@ -306,7 +313,7 @@ class HTTP2Connection(object):
         return data
 
     def receive(self, data):
-        with self.cond:
+        with self.lock:
             try:
                 events = self.h2.receive_data(data)
             except h2.exceptions.ProtocolError as error:
@@ -375,9 +382,7 @@ class HTTP2Connection(object):
 
     # -- streams ---------------------------------------------------------------
     def start_stream(self, stream_id, headers, ended, pushed=False):
-        stream = Stream(self, stream_id, headers, pushed)
-        if ended:
-            stream.input.end()
+        stream = Stream(self, stream_id, headers, pushed, ended)
         if self.closing or \
                 len(headers) > self.config.max_header_count + _PSEUDO_HEADERS:
             self.reset(stream, h2.errors.ErrorCodes.REFUSED_STREAM)
@@ -392,7 +397,7 @@ class HTTP2Connection(object):
     def begin(self):
         """A queued stream's app call begins, or the stream was shed: the
         last of them sends what the others held (the module's doc)."""
-        with self.cond:
+        with self.lock:
             self.queued -= 1
             if not self.queued:
                 self.flush()
@@ -414,7 +419,7 @@ class HTTP2Connection(object):
             # opens new ones.  No more data can come; a dict pop is atomic.
             self.streams.pop(stream.id, None)
         else:
-            with self.cond:  # data may still be arriving: stop it here
+            with self.lock:  # data may still be arriving: stop it here
                 self.streams.pop(stream.id, None)
                 unread = stream.input.discard()
                 for _, flow_length in unread:

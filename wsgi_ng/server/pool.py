@@ -118,7 +118,9 @@ class ThreadPool(object):
             for task in ahead:
                 self._tasks.append((task, (), False, now))
             self._tasks.append((fn, args, urgent, now))
-            self._top_up()
+            # (_working() < _target, inline: most tasks find enough working)
+            if self._threads - self._idle - self._waiting < self._target:
+                self._top_up()
             if not self._watching:  # the watcher times the queue
                 self._watching = True
                 self._watch.notify()

@@ -169,5 +169,5 @@ class StreamDriver(PoolDriver):
         if not self.channel.may_read() and self.channel.park(self.wake):
             return None
         connection = self.stream.connection
-        with connection.cond:
+        with connection.lock:
             return self.stream.input.take()
