@@ -77,6 +77,17 @@ def test_a_held_response_head_goes_out_before_waiting_for_a_window():
         h2.close()
 
 
+def test_split_cookie_fields_arrive_joined():
+    """Browsers split the cookie field over HTTP/2 for HPACK's sake (RFC
+    9113 section 8.2.3); the app sees one, joined with "; "."""
+    with running(application) as server:
+        h2 = H2Client(connect(server), server.url)
+        info = json.loads(h2.get("/info", headers=[
+            ("cookie", "a=1"), ("accept", "*/*"), ("cookie", "b=2")]).body)
+        h2.close()
+    assert info["cookie"] == "a=1; b=2"
+
+
 def h2_get(server):
     """A GET of /info over HTTP/2, and a close of its connection."""
     h2 = H2Client(connect(server), server.url)

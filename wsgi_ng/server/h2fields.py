@@ -88,7 +88,9 @@ def _split(headers):
 
 def check_request(headers):
     """Raise ``ProtocolError`` unless *headers* (bytes pairs, as h2 decoded
-    them) are a well-formed request header block."""
+    them) are a well-formed request header block; returns its
+    pseudo-header fields by name and its ``host`` values (at most one,
+    equal to ``:authority`` if both are there)."""
     pseudo, hosts = _split(headers)
     method = pseudo.get(b":method")
     if method is None:
@@ -116,6 +118,7 @@ def check_request(headers):
     if authority is not None and hosts and hosts[0] != authority:
         raise ProtocolError("Request header block has mismatched :authority "
                             "and Host headers: %r / %r" % (authority, hosts[0]))
+    return pseudo, hosts
 
 
 def check_trailers(headers):

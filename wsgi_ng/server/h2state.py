@@ -30,6 +30,18 @@ import h2.exceptions
 from wsgi_ng.server.h2fields import check_request, check_trailers
 
 
+class Request(object):
+    """h2's ``RequestReceived``, checked by ``h2fields``: with the request's
+    pseudo-header fields by name and its ``host`` values, so the stream
+    need not split its fields again."""
+
+    def __init__(self, event, pseudo, hosts):
+        self.stream_id = event.stream_id
+        self.headers = event.headers
+        self.ended = event.stream_ended is not None
+        self.checked = pseudo, hosts
+
+
 class MalformedRequest(object):
     """The event for a request header block refused on its own stream."""
 
@@ -51,10 +63,11 @@ class ServerConnection(h2.connection.H2Connection):
         try:
             frames, events = h2.connection.H2Connection._receive_headers_frame(
                 self, frame)
-            for event in events:
+            for index, event in enumerate(events):
                 kind = type(event)
                 if kind is h2.events.RequestReceived:
-                    check_request(event.headers)
+                    events[index] = Request(event,
+                                            *check_request(event.headers))
                 elif kind is h2.events.TrailersReceived:
                     check_trailers(event.headers)
             return frames, events

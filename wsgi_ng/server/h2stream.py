@@ -123,10 +123,14 @@ class Stream(Responder):
 
     http2 = True
 
-    def __init__(self, connection, stream_id, headers, pushed, ended):
+    def __init__(self, connection, stream_id, headers, pushed, ended,
+                 checked=None):
         self.connection = connection
         self.id = stream_id
         self.headers = headers
+        #: (pseudo-header fields by name, ``host`` values), as h2fields
+        #: split a received request; None for one the server made itself.
+        self.checked = checked
         self.pushed = pushed
         self.reset = False
         self.input = _Input(connection, stream_id)
@@ -213,11 +217,8 @@ class Stream(Responder):
         (an extended CONNECT, presented like an HTTP/1.1 one); raises
         ``BadRequest`` for what the server will not serve."""
         headers = self.headers
-        first = 0  # the pseudo-header fields come first (h2fields)
-        while first < len(headers) and headers[first][0][:1] == b":":
-            first += 1
-        pseudo = dict(headers[:first])
-        fields = headers[first:]
+        pseudo, hosts = self.checked or _split(headers)
+        fields = headers[len(pseudo):]  # (pseudo-header fields come first)
         method = pseudo.get(b":method", b"GET")
         self.head = method == b"HEAD"
         authority = pseudo.get(b":authority")
@@ -232,8 +233,9 @@ class Stream(Responder):
             fields = fields + [(b"upgrade", b"websocket"),
                                (b"connection", b"Upgrade")]
         if authority is not None:  # the Host (h2fields: the same, if any)
-            fields = [(b"host", authority)] + [
-                field for field in fields if field[0] != b"host"]
+            if hosts:
+                fields = [field for field in fields if field[0] != b"host"]
+            fields = [(b"host", authority)] + fields
         # (a bodyless request's reads, from_wsgi's on every GET among them,
         # are a C file's, not a Python call each and the connection's lock)
         environ = request_environ(
@@ -370,6 +372,13 @@ class _SessionBytes(object):
         with stream.connection.lock:
             stream.input.end(here=True)
             stream.connection.cond.notify_all()
+
+
+def _split(headers):
+    """``Stream.checked`` of a request the server made itself: pushed, or
+    upgraded from HTTP/1.1 (its pseudo-header fields come first too)."""
+    return (dict(field for field in headers if field[0][:1] == b":"),
+            [value for name, value in headers if name == b"host"])
 
 
 def _lower(headers):

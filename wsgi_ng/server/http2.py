@@ -31,7 +31,7 @@ import h2.settings
 from wsgi_ng._compat import Condition, monotonic
 from wsgi_ng.server.exchange import ClientGone, log_bad_request
 from wsgi_ng.server.h2state import (
-    MalformedRequest, ServerConnection, describe_h2_error,
+    MalformedRequest, Request, ServerConnection, describe_h2_error,
 )
 from wsgi_ng.server.h2stream import WHILE_QUEUED, Stream
 from wsgi_ng.server.sockio import ReadTimeout, TimedSocket
@@ -69,11 +69,13 @@ class HTTP2Connection(object):
         # what we send is checked once already (validate.clean_headers on
         # every app header list, names lower-cased by _lower): h2 need not
         # check it again, which costs a tenth of a request's time; what we
-        # receive ServerConnection checks (h2fields), at a sixth of h2's cost
+        # receive ServerConnection checks (h2fields), at a sixth of h2's cost;
+        # h2 need not join split cookie fields either (RFC 9113 8.2.3): the
+        # environ joins repeated fields, cookies with "; "
         self.h2 = ServerConnection(h2.config.H2Configuration(
             client_side=False, header_encoding=None,
             validate_outbound_headers=False, normalize_outbound_headers=False,
-            validate_inbound_headers=False))
+            validate_inbound_headers=False, normalize_inbound_headers=False))
         # held as "with self.lock": the lock's own context manager is C, a
         # Condition's is two Python calls a turn, a few a request
         self.lock = threading.RLock()
@@ -331,29 +333,31 @@ class HTTP2Connection(object):
             self.cond.notify_all()
 
     def dispatch(self, event):
+        kind = type(event)  # (h2's events are final classes)
+        if kind is Request:  # checked by h2state
+            self.start_stream(event.stream_id, event.headers, event.ended,
+                              checked=event.checked)
+            return
         stream = self.streams.get(getattr(event, "stream_id", None))
-        if isinstance(event, h2.events.RequestReceived):
-            self.start_stream(event.stream_id, event.headers,
-                              ended=event.stream_ended is not None)
-        elif isinstance(event, h2.events.DataReceived):
+        if kind is h2.events.DataReceived:
             if stream is not None and not stream.reset:
                 stream.input.feed(event.data, event.flow_controlled_length)
             else:
                 self.acknowledge(event.stream_id, event.flow_controlled_length)
-        elif isinstance(event, h2.events.StreamEnded):
+        elif kind is h2.events.StreamEnded:
             if stream is not None:
                 stream.input.end()
-        elif isinstance(event, h2.events.StreamReset):
+        elif kind is h2.events.StreamReset:
             if stream is not None:
                 stream.reset = True
                 stream.disconnected.set()
             self.count_reset()
-        elif isinstance(event, MalformedRequest):  # reset by h2state
+        elif kind is MalformedRequest:  # reset by h2state
             log_bad_request(self.peer, "a malformed request on stream %d: %s"
                             % (event.stream_id, describe_h2_error(event.error)),
                             "stream reset")
             self.count_reset()
-        elif isinstance(event, h2.events.ConnectionTerminated):
+        elif kind is h2.events.ConnectionTerminated:
             if event.error_code != h2.errors.ErrorCodes.NO_ERROR:
                 self.closed = True
                 return
@@ -381,8 +385,9 @@ class HTTP2Connection(object):
             self.closed = True
 
     # -- streams ---------------------------------------------------------------
-    def start_stream(self, stream_id, headers, ended, pushed=False):
-        stream = Stream(self, stream_id, headers, pushed, ended)
+    def start_stream(self, stream_id, headers, ended, pushed=False,
+                     checked=None):
+        stream = Stream(self, stream_id, headers, pushed, ended, checked)
         if self.closing or \
                 len(headers) > self.config.max_header_count + _PSEUDO_HEADERS:
             self.reset(stream, h2.errors.ErrorCodes.REFUSED_STREAM)
