@@ -183,8 +183,7 @@ class Stream(Responder):
                     {"http_version": "2"})
             # push only where the client allows it (browsers and curl turn it
             # off); a pushed stream cannot push again
-            can_push = not self.pushed and \
-                connection.h2.remote_settings.enable_push
+            can_push = not self.pushed and connection.push_allowed
             context = RequestContext(
                 push=self.push if can_push else None, early_hints=self.hint,
                 trailers=True, websocket=session, full_duplex=True,
@@ -305,6 +304,17 @@ class Stream(Responder):
             self.last_block = block
         else:
             self.connection.send_data(self, block)
+
+    def finish(self, block, trailers):
+        """The last block and the end (``Responder.finish``): most often a
+        block to send and nothing held back, no trailers, not HEAD -- one
+        DATA frame that ends the stream, sent in one call."""
+        if block and not trailers and not self.head and \
+                self.last_block is None:
+            self.connection.send_data(self, block, end_stream=True,
+                                      hold=WHILE_QUEUED)
+        else:
+            Responder.finish(self, block, trailers)
 
     def end(self, trailers):
         last, self.last_block = self.last_block, None

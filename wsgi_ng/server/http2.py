@@ -81,6 +81,9 @@ class HTTP2Connection(object):
         self.lock = threading.RLock()
         self.cond = Condition(self.lock)  # for the waits for data or window
         self.streams = {}
+        #: Whether the client takes pushes (its SETTINGS_ENABLE_PUSH; kept
+        #: here, as h2 looks a setting up in Python calls).
+        self.push_allowed = True
         #: Streams handed to the pool whose app call has not begun.
         self.queued = 0
         self.resets = collections.deque()
@@ -128,6 +131,13 @@ class HTTP2Connection(object):
         window updates at most ``send_timeout`` seconds each time; the last
         frame is held as ``call``'s *hold* says, with *end_stream* it ends
         the stream."""
+        with self.lock:  # most blocks fit the window and one frame
+            if 0 < len(data) <= _SMALLEST_MAX_FRAME and not self.closed and \
+                    not stream.reset and len(data) <= \
+                    self.h2.local_flow_control_window(stream.id):
+                self.call(stream, "send_data", stream.id, data,
+                          end_stream=end_stream, hold=hold)
+                return
         view = memoryview(data)
         while len(view):
             with self.lock:
@@ -290,6 +300,7 @@ class HTTP2Connection(object):
             # h2 does not pass these two on to its HPACK decoder by itself
             self.h2.decoder.max_header_list_size = self.config.max_header_size
             self.h2.decoder.max_allowed_table_size = self.config.header_table_size
+            self.push_allowed = bool(self.h2.remote_settings.enable_push)
             self.h2.increment_flow_control_window(_CONNECTION_WINDOW - 65535)
             self.flush()
             if self.upgrade is not None:
@@ -362,6 +373,8 @@ class HTTP2Connection(object):
                 self.closed = True
                 return
             self.client_done = True  # no new streams; open ones finish
+        elif kind is h2.events.RemoteSettingsChanged:
+            self.push_allowed = bool(self.h2.remote_settings.enable_push)
 
     def acknowledge(self, stream_id, length):
         if not length:
