@@ -1,5 +1,6 @@
 """The reference server's HTTP/2, driven by a raw h2 client (frames
 matter: pushes, 103s, trailers, resets) and by nghttp."""
+import collections
 import gc
 import hashlib
 import json
@@ -106,6 +107,9 @@ def http1_get(server):
     return get, http.close
 
 
+REQUESTS = 20
+
+
 @pytest.mark.parametrize("client", [h2_get, http1_get])
 def test_a_request_leaves_no_reference_cycle(client):
     """A request's objects go as it ends, by reference counting: a cycle
@@ -119,16 +123,19 @@ def test_a_request_leaves_no_reference_cycle(client):
         gc.disable()
         gc.set_debug(gc.DEBUG_SAVEALL)
         try:
-            assert all(get() == 200 for _ in range(20))
+            assert all(get() == 200 for _ in range(REQUESTS))
             gc.collect()
-            left = set(type(thing).__name__ for thing in gc.garbage
-                       if type(thing).__module__.startswith("wsgi_ng"))
+            left = collections.Counter(
+                type(thing).__name__ for thing in gc.garbage
+                if type(thing).__module__.startswith("wsgi_ng"))
         finally:
             gc.set_debug(0)
             del gc.garbage[:]
             gc.enable()
         close()
-    assert not left
+    # what a request leaves, it leaves every time; what earlier tests' servers
+    # drop meanwhile (a connection and its streams) comes once or twice
+    assert [name for name, count in left.items() if count >= REQUESTS] == []
 
 
 def send_together(h2, paths):

@@ -216,7 +216,7 @@ class Stream(Responder):
         (an extended CONNECT, presented like an HTTP/1.1 one); raises
         ``BadRequest`` for what the server will not serve."""
         headers = self.headers
-        pseudo, hosts = self.checked or _split(headers)
+        pseudo, hosts = self.checked or _split_own(headers)
         fields = headers[len(pseudo):]  # (pseudo-header fields come first)
         method = pseudo.get(b":method", b"GET")
         self.head = method == b"HEAD"
@@ -261,7 +261,7 @@ class Stream(Responder):
     def push(self, path, headers):
         connection = self.connection
         with connection.lock:
-            if not connection.h2.remote_settings.enable_push or self.reset:
+            if not connection.push_allowed or self.reset:
                 return False
             scheme = connection.base_environ["wsgi.url_scheme"]
             request = [(b":method", b"GET"), (b":path", to_bytes(path)),
@@ -384,9 +384,10 @@ class _SessionBytes(object):
             stream.connection.cond.notify_all()
 
 
-def _split(headers):
-    """``Stream.checked`` of a request the server made itself: pushed, or
-    upgraded from HTTP/1.1 (its pseudo-header fields come first too)."""
+def _split_own(headers):
+    """``Stream.checked`` of a request the server made itself, pushed or
+    upgraded from HTTP/1.1, which h2fields never saw (its pseudo-header
+    fields come first too)."""
     return (dict(field for field in headers if field[0][:1] == b":"),
             [value for name, value in headers if name == b"host"])
 
