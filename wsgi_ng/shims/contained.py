@@ -51,6 +51,9 @@ _HTTP1_DROPPED = frozenset(["transfer-encoding", "upgrade", "keep-alive",
 #: response.  Bounded, though apps, not clients, choose the names.
 _KEPT = set()
 _KEPT_BOUND = 1024
+#: The status classes ``start_response`` looks at more closely: 1xx (a
+#: contained app cannot switch protocols) and 4xx (Django's static files).
+_LOOKED_AT = ("1", "4")
 
 
 def from_wsgi(app, max_body_size=DEFAULT_MAX_BODY_SIZE,
@@ -80,10 +83,17 @@ class ContainedApp(object):
         """One request.  Every Python call here is one per request, and
         each costs about 0.3 us in a server's request cycle: the common
         case (a GET, a response whose fields the host need not drop)
-        makes ``_Call()``, the app's ``start_response`` and one read of
-        ``wsgi.input`` (a C call on the reference server), and the rest
-        waits for the requests that need it."""
-        call = _Call(self, environ, start_response)
+        makes ``_Call()`` (without an ``__init__``: its fields are set
+        here), the app's ``start_response`` and one read of ``wsgi.input``
+        (a C call on the reference server), and the rest waits for the
+        requests that need it."""
+        call = _Call()
+        call.shim, call.environ = self, environ
+        call.host_start_response = start_response
+        # (replacement: the body text when the shim refused the status)
+        call.spooled = call.dechunker = call.replacement = None
+        call.as_is = False
+        call.session = environ.get(_WEBSOCKET)  # when a handshake
         length = environ.get("CONTENT_LENGTH")  # (none: every GET)
         if length and length.strip():
             refusal = call.check_length()
@@ -105,8 +115,7 @@ class ContainedApp(object):
         if "HTTP_COOKIE" in environ and _http2(environ):
             environ["HTTP_COOKIE"] = join_cookies(environ["HTTP_COOKIE"])
         result = self.app(environ, call.start_response)
-        if call.spooled is None and call.dechunker is None \
-                and call.replacement is None and call.started:
+        if call.as_is and call.spooled is None:
             return result  # nothing to transform: keep file_wrapper & co.
         return _Body(result, call)
 
@@ -146,20 +155,11 @@ def join_cookies(value):
 
 
 class _Call(object):
-    """One request through the shim (slotted: one is made per request)."""
+    """One request through the shim: slotted, and filled in by
+    ``ContainedApp.__call__``, since one is made per request."""
 
     __slots__ = ("shim", "environ", "host_start_response", "spooled",
-                 "dechunker", "replacement", "started", "session")
-
-    def __init__(self, shim, environ, start_response):
-        self.shim = shim
-        self.environ = environ
-        self.host_start_response = start_response
-        self.spooled = None
-        self.dechunker = None
-        self.replacement = None  # body text when the app's status was refused
-        self.started = False
-        self.session = environ.get(_WEBSOCKET)  # when a handshake
+                 "dechunker", "replacement", "as_is", "session")
 
     def check_length(self):
         """The answer to a ``CONTENT_LENGTH`` the shim refuses, or None to
@@ -203,13 +203,8 @@ class _Call(object):
                       "request body too large\n")
 
     def start_response(self, status, headers, exc_info=None):
-        self.started = True
-        if self.session is not None or status[:1] == "1":
-            status, headers = self._answer_to_handshake(status, headers)
-        if status[:4] == "404 " and not _static_hinted and \
-                self.environ.get("PATH_INFO", "").startswith("/static/"):
-            _static_hinted.append(True)
-            log.warning(STATIC_HINT, self.environ["PATH_INFO"])
+        if self.session is not None or status[:1] in _LOOKED_AT:
+            status, headers = self._look_at(status, headers)
         # drop what the host must own (again on an exc_info call: the state
         # is reset each time); the common case finds only known field names
         self.dechunker = None
@@ -219,12 +214,19 @@ class _Call(object):
                 break
         write = self.host_start_response(status, headers, exc_info)
         if self.dechunker is None:
+            self.as_is = self.replacement is None
             return write
+        self.as_is = False
         return _dechunking(write, self.dechunker)
 
-    def _answer_to_handshake(self, status, headers):
-        """The app answered a WebSocket handshake, or answered 1xx: what
-        the host is to send instead."""
+    def _look_at(self, status, headers):
+        """A handshake's answer, a 1xx or a 4xx: what the host is to send
+        (the app's, but for a 101 the shim refuses), said once for a 404
+        under /static/."""
+        if status[:4] == "404 " and not _static_hinted and \
+                self.environ.get("PATH_INFO", "").startswith("/static/"):
+            _static_hinted.append(True)
+            log.warning(STATIC_HINT, self.environ["PATH_INFO"])
         session = self.session
         answered = session is not None and (
             session.state is session.ACCEPTED or session.refused)
