@@ -49,6 +49,10 @@ class TimedSocket(object):
         self.kernel = not isinstance(sock, ssl.SSLSocket)
         self._recv_timeout = object()  # as last given to the kernel
         if self.kernel:
+            # no TLS layer, so never bytes decrypted and unread: bool() is
+            # False, a C call where the method is a Python frame (asked
+            # three times a request)
+            self.buffered = bool
             sock.settimeout(None)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
                             _timeval(send_timeout))
@@ -57,8 +61,8 @@ class TimedSocket(object):
 
     def buffered(self):
         """True when TLS has decrypted bytes not yet read: ``poll`` cannot
-        see them (asked three times a request: a plain socket has none)."""
-        return not self.kernel and bool(self.sock.pending())
+        see them (a plain socket replaces this, see ``__init__``)."""
+        return bool(self.sock.pending())
 
     def recv(self, timeout):
         """The next bytes, ``b""`` when the peer closed or reset the
